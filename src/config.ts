@@ -1,0 +1,145 @@
+// One typed configuration, read from environment variables and checked at start (D12).
+// Every variable here is documented in the README's configuration table.
+import path from 'node:path';
+
+export type SeedDemo = 'auto' | 'true' | 'false';
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+export interface Config {
+  port: number;
+  host: string;
+  databaseUrl: string | undefined;
+  dataDir: string;
+  dbPoolMax: number;
+  fhirBasePath: string;
+  fhirBaseUrl: string;
+  logLevel: LogLevel;
+  corsOrigins: '*' | string[];
+  bodyLimitBytes: number;
+  migrateOnStart: boolean;
+  seedDemo: SeedDemo;
+  seedDemoPatients: number;
+  shutdownTimeoutMs: number;
+  trustProxy: string | false;
+}
+
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    problem: string,
+  ) {
+    super(`${variable}: ${problem}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+function read(env: Env, name: string): string | undefined {
+  const value = env[name];
+  return value === undefined || value.trim() === '' ? undefined : value.trim();
+}
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = read(env, name);
+  if (raw === undefined) return fallback;
+  if (!/^\d+$/.test(raw)) throw new ConfigError(name, `must be a whole number, got "${raw}"`);
+  const value = Number(raw);
+  if (value < min || value > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${value}`);
+  return value;
+}
+
+function boolean(env: Env, name: string, fallback: boolean): boolean {
+  const raw = read(env, name)?.toLowerCase();
+  if (raw === undefined) return fallback;
+  if (['true', '1', 'yes'].includes(raw)) return true;
+  if (['false', '0', 'no'].includes(raw)) return false;
+  throw new ConfigError(name, `must be true or false, got "${raw}"`);
+}
+
+function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
+  const raw = read(env, name)?.toLowerCase();
+  if (raw === undefined) return fallback;
+  if (!(allowed as readonly string[]).includes(raw))
+    throw new ConfigError(name, `must be one of ${allowed.join(', ')}, got "${raw}"`);
+  return raw as T;
+}
+
+function url(env: Env, name: string, protocols: readonly string[]): string | undefined {
+  const raw = read(env, name);
+  if (raw === undefined) return undefined;
+  let parsed: URL;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    throw new ConfigError(name, 'must be an absolute URL');
+  }
+  if (!protocols.includes(parsed.protocol))
+    throw new ConfigError(name, `must use ${protocols.map((p) => p.replace(':', '')).join(' or ')}`);
+  return raw;
+}
+
+const SIZE = /^(\d+)\s*(b|kb|mb)?$/i;
+function bytes(env: Env, name: string, fallback: number): number {
+  const raw = read(env, name);
+  if (raw === undefined) return fallback;
+  const match = SIZE.exec(raw);
+  if (!match) throw new ConfigError(name, `must be a size such as 512kb or 5mb, got "${raw}"`);
+  const unit = (match[2] ?? 'b').toLowerCase();
+  const value = Number(match[1]) * (unit === 'mb' ? 1024 * 1024 : unit === 'kb' ? 1024 : 1);
+  if (value < 1024 || value > 1024 * 1024 * 1024) throw new ConfigError(name, 'must be between 1kb and 1024mb');
+  return value;
+}
+
+function basePath(env: Env): string {
+  const raw = read(env, 'FHIR_BASE_PATH') ?? '/fhir';
+  if (!/^\/[A-Za-z0-9\-._~/]*$/.test(raw) || raw.includes('//'))
+    throw new ConfigError('FHIR_BASE_PATH', `must be a URL path such as /fhir, got "${raw}"`);
+  return raw.length > 1 ? raw.replace(/\/$/, '') : raw;
+}
+
+function corsOrigins(env: Env): '*' | string[] {
+  const raw = read(env, 'CORS_ORIGINS') ?? '*';
+  if (raw === '*') return '*';
+  const origins = raw.split(',').map((o) => o.trim()).filter(Boolean);
+  for (const origin of origins) {
+    let parsed: URL;
+    try {
+      parsed = new URL(origin);
+    } catch {
+      throw new ConfigError('CORS_ORIGINS', `"${origin}" is not an origin such as https://app.example.org`);
+    }
+    if (parsed.origin !== origin)
+      throw new ConfigError('CORS_ORIGINS', `"${origin}" is not an origin (scheme://host[:port], no path)`);
+  }
+  return origins;
+}
+
+/** Reads and checks the configuration; throws ConfigError naming the first bad variable. */
+export function loadConfig(env: Env = process.env): Config {
+  const port = integer(env, 'PORT', 8080, 0, 65535);
+  const host = read(env, 'HOST') ?? '0.0.0.0';
+  const fhirBasePath = basePath(env);
+  const databaseUrl = url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']);
+  const fhirBaseUrl = (
+    url(env, 'FHIR_BASE_URL', ['http:', 'https:']) ?? `http://localhost:${port}${fhirBasePath}`
+  ).replace(/\/$/, '');
+  const trustProxy = read(env, 'TRUST_PROXY');
+  return {
+    port,
+    host,
+    databaseUrl,
+    dataDir: path.resolve(read(env, 'DATA_DIR') ?? './data'),
+    dbPoolMax: integer(env, 'DB_POOL_MAX', databaseUrl ? 10 : 4, 1, 200),
+    fhirBasePath,
+    fhirBaseUrl,
+    logLevel: oneOf(env, 'LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
+    corsOrigins: corsOrigins(env),
+    bodyLimitBytes: bytes(env, 'BODY_LIMIT', 5 * 1024 * 1024),
+    migrateOnStart: boolean(env, 'MIGRATE_ON_START', true),
+    seedDemo: oneOf(env, 'SEED_DEMO', ['auto', 'true', 'false'], 'auto'),
+    seedDemoPatients: integer(env, 'SEED_DEMO_PATIENTS', 25, 1, 100000),
+    shutdownTimeoutMs: integer(env, 'SHUTDOWN_TIMEOUT_MS', 10000, 0, 600000),
+    trustProxy: trustProxy === undefined || trustProxy.toLowerCase() === 'false' ? false : trustProxy,
+  };
+}

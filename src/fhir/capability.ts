@@ -1,0 +1,63 @@
+// The CapabilityStatement (http://hl7.org/fhir/R4/capabilitystatement.html), built from the
+// mapping registry so it never declares what the server does not do.
+import type { CapabilityStatement, CapabilityStatementRestResource } from 'fhir/r4.js';
+import type { ResourceMapping } from '../../mappings/types.js';
+
+export interface SoftwareInfo {
+  name: string;
+  version: string;
+  releaseDate?: string;
+}
+
+export interface CapabilityInput {
+  baseUrl: string;
+  software: SoftwareInfo;
+  mappings: readonly ResourceMapping[];
+  /** When the statement was generated: the server's start. */
+  date: string;
+}
+
+function restResource(mapping: ResourceMapping): CapabilityStatementRestResource {
+  const resource: CapabilityStatementRestResource = {
+    type: mapping.resourceType,
+    profile: mapping.profile,
+    interaction: mapping.interactions.map((code) => ({ code })),
+    versioning: 'versioned',
+    readHistory: mapping.interactions.includes('vread'),
+  };
+  const params = Object.entries(mapping.search);
+  if (params.length > 0)
+    resource.searchParam = params.map(([name, param]) => ({
+      name,
+      type: param.type,
+      ...(param.definition ? { definition: param.definition } : {}),
+      ...(param.documentation ? { documentation: param.documentation } : {}),
+    }));
+  return resource;
+}
+
+export function buildCapabilityStatement(input: CapabilityInput): CapabilityStatement {
+  const resources = input.mappings.map(restResource);
+  return {
+    resourceType: 'CapabilityStatement',
+    status: 'active',
+    date: input.date,
+    publisher: 'FHIR interoperability server (open source, Apache-2.0)',
+    kind: 'instance',
+    software: {
+      name: input.software.name,
+      version: input.software.version,
+      ...(input.software.releaseDate ? { releaseDate: input.software.releaseDate } : {}),
+    },
+    implementation: { description: 'FHIR R4 server over the hospital database', url: input.baseUrl },
+    fhirVersion: '4.0.1',
+    format: ['application/fhir+json', 'json'],
+    rest: [
+      {
+        mode: 'server',
+        documentation: 'FHIR R4 REST over the hospital database tables.',
+        ...(resources.length > 0 ? { resource: resources } : {}),
+      },
+    ],
+  };
+}

@@ -1,0 +1,104 @@
+// Composes the server: configuration → database (migrated, demo data once) → HTTP → listen, and
+// the graceful stop that undoes it in reverse order.
+import { readFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { mappings } from '../mappings/index.js';
+import type { Config } from './config.js';
+import { openDatabase, type Database } from './db/database.js';
+import { buildCapabilityStatement } from './fhir/capability.js';
+import { createApp } from './http/app.js';
+import { createMetrics } from './http/metrics.js';
+import type { Logger } from './log.js';
+
+const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+  name: string;
+  version: string;
+};
+
+export interface RunningServer {
+  readonly url: string;
+  readonly port: number;
+  readonly db: Database;
+  readonly startupMs: number;
+  close(): Promise<void>;
+}
+
+async function seedDemoIfEmpty(config: Config, db: Database, logger: Logger): Promise<void> {
+  const wanted = config.seedDemo === 'true' || (config.seedDemo === 'auto' && db.mode === 'embedded');
+  if (!wanted) return;
+  const [row] = await db.orm.em.fork().execute<{ users: number }[]>('select count(*)::int as users from users');
+  if ((row?.users ?? 0) > 0) return;
+  const { seed, DEMO_PASSWORD } = await import('./seed/seed.js');
+  const result = await seed(db.orm.em.fork(), { patients: config.seedDemoPatients });
+  logger.info(
+    { inserted: result.inserted, ms: result.ms },
+    `demo data seeded; demo users (e.g. ${result.adminEmail ?? 'admin@example.org'}) share the password "${DEMO_PASSWORD}"`,
+  );
+}
+
+export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
+  const started = performance.now();
+  const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolMax: config.dbPoolMax });
+  let server: Server | undefined;
+  let shuttingDown = false;
+  try {
+    if (config.migrateOnStart) {
+      const applied = await db.migrate();
+      if (applied.length > 0) logger.info({ applied }, 'migrations applied');
+    }
+    await seedDemoIfEmpty(config, db, logger);
+
+    const capabilityStatement = buildCapabilityStatement({
+      baseUrl: config.fhirBaseUrl,
+      software: { name: pkg.name, version: pkg.version },
+      mappings,
+      date: new Date().toISOString(),
+    });
+    const app = createApp({
+      config,
+      logger,
+      metrics: createMetrics(() => db.poolStats()),
+      health: { ping: () => db.ping(), shuttingDown: () => shuttingDown },
+      capabilityStatement,
+    });
+    server = app.listen(config.port, config.host);
+    await new Promise<void>((resolve, reject) => {
+      server!.once('listening', resolve);
+      server!.once('error', reject);
+    });
+    server.headersTimeout = 20000;
+    server.requestTimeout = 60000;
+    server.keepAliveTimeout = 5000;
+  } catch (error) {
+    server?.close();
+    await db.close();
+    throw error;
+  }
+
+  const listening = server;
+  const { port } = listening.address() as AddressInfo;
+  const url = `http://127.0.0.1:${port}`;
+  const startupMs = Math.round(performance.now() - started);
+  logger.info({ port, database: db.mode, fhirBase: config.fhirBaseUrl, startupMs }, `FHIR endpoint at ${config.fhirBaseUrl}`);
+
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    port,
+    db,
+    startupMs,
+    close() {
+      closing ??= (async () => {
+        shuttingDown = true;
+        const drained = new Promise<void>((resolve) => listening.close(() => resolve()));
+        listening.closeIdleConnections();
+        const timer = setTimeout(() => listening.closeAllConnections(), config.shutdownTimeoutMs);
+        await drained;
+        clearTimeout(timer);
+        await db.close();
+      })();
+      return closing;
+    },
+  };
+}
