@@ -14,6 +14,8 @@ export type DatabaseMode = 'embedded' | 'postgresql' | 'embedded-via-server';
 export interface Database {
   readonly orm: MikroORM;
   readonly mode: DatabaseMode;
+  /** The PostgreSQL URL the pool connects to (for the embedded database, its loopback socket). */
+  readonly clientUrl: string;
   /** Connections of the pool, for metrics. */
   poolStats(): PoolStats | undefined;
   /** True when the database answers a trivial query within the timeout. */
@@ -43,11 +45,12 @@ export interface DatabaseOptions {
   poolMax: number;
 }
 
-function wrap(orm: MikroORM, mode: DatabaseMode, onClose: () => Promise<void> = async () => {}): Database {
+function wrap(orm: MikroORM, mode: DatabaseMode, clientUrl: string, onClose: () => Promise<void> = async () => {}): Database {
   let closed: Promise<void> | undefined;
   return {
     orm,
     mode,
+    clientUrl,
     poolStats() {
       const pool = (orm.em.getConnection().getKnex().client as { pool?: TarnPool }).pool;
       return pool
@@ -87,7 +90,7 @@ function wrap(orm: MikroORM, mode: DatabaseMode, onClose: () => Promise<void> = 
 
 async function openPostgres(clientUrl: string, poolMax: number, mode: DatabaseMode): Promise<Database> {
   const orm = await MikroORM.init(ormOptions({ clientUrl, poolMax }));
-  return wrap(orm, mode);
+  return wrap(orm, mode, clientUrl);
 }
 
 async function openEmbedded(dataDir: string, poolMax: number): Promise<Database> {
@@ -115,8 +118,9 @@ async function openEmbedded(dataDir: string, poolMax: number): Promise<Database>
     await server.start();
     const socket = server.getServerConn();
     lock.announce(socket);
-    const orm = await MikroORM.init(ormOptions({ clientUrl: `postgresql://postgres@${socket}/postgres`, poolMax }));
-    return wrap(orm, 'embedded', stop);
+    const clientUrl = `postgresql://postgres@${socket}/postgres`;
+    const orm = await MikroORM.init(ormOptions({ clientUrl, poolMax }));
+    return wrap(orm, 'embedded', clientUrl, stop);
   } catch (error) {
     await stop().catch(() => {});
     throw error;

@@ -28,7 +28,7 @@ export const User = defineEntity({
     postalCode: p.string().length(20).nullable(),
     country: p.string().length(100).nullable(),
     password: p.string().length(255).lazy(),
-    roles: p.array().columnType('text[]').defaultRaw(`ARRAY['patient']`),
+    roles: p.array().columnType('text[]').defaultRaw(`ARRAY['patient'::text]`),
     status: p.string().length(50).nullable().defaultRaw(`'pending_verification'`),
     emailVerified: p.boolean().nullable().defaultRaw('false'),
     refreshToken: p.text().nullable().lazy(),
