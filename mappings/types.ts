@@ -5,15 +5,7 @@ import type { FhirResource } from 'fhir/r4.js';
 export type ResourceType = FhirResource['resourceType'];
 
 export type Interaction =
-  | 'read'
-  | 'vread'
-  | 'search-type'
-  | 'create'
-  | 'update'
-  | 'patch'
-  | 'delete'
-  | 'history-instance'
-  | 'history-type';
+  'read' | 'vread' | 'search-type' | 'create' | 'update' | 'patch' | 'delete' | 'history-instance' | 'history-type';
 
 export type SearchParamType = 'string' | 'token' | 'date' | 'reference' | 'number' | 'quantity' | 'uri' | 'composite';
 

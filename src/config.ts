@@ -101,7 +101,10 @@ function basePath(env: Env): string {
 function corsOrigins(env: Env): '*' | string[] {
   const raw = read(env, 'CORS_ORIGINS') ?? '*';
   if (raw === '*') return '*';
-  const origins = raw.split(',').map((o) => o.trim()).filter(Boolean);
+  const origins = raw
+    .split(',')
+    .map((o) => o.trim())
+    .filter(Boolean);
   for (const origin of origins) {
     let parsed: URL;
     try {

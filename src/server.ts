@@ -1,6 +1,5 @@
 // Composes the server: configuration → database (migrated, demo data once) → HTTP → listen, and
 // the graceful stop that undoes it in reverse order.
-import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { mappings } from '../mappings/index.js';
@@ -10,11 +9,7 @@ import { buildCapabilityStatement } from './fhir/capability.js';
 import { createApp } from './http/app.js';
 import { createMetrics } from './http/metrics.js';
 import type { Logger } from './log.js';
-
-const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
-  name: string;
-  version: string;
-};
+import { packageInfo } from './package-info.js';
 
 export interface RunningServer {
   readonly url: string;
@@ -39,7 +34,11 @@ async function seedDemoIfEmpty(config: Config, db: Database, logger: Logger): Pr
 
 export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
   const started = performance.now();
-  const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolMax: config.dbPoolMax });
+  const db = await openDatabase({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    poolMax: config.dbPoolMax,
+  });
   let server: Server | undefined;
   let shuttingDown = false;
   try {
@@ -51,7 +50,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
 
     const capabilityStatement = buildCapabilityStatement({
       baseUrl: config.fhirBaseUrl,
-      software: { name: pkg.name, version: pkg.version },
+      software: { name: packageInfo.name, version: packageInfo.version },
       mappings,
       date: new Date().toISOString(),
     });
@@ -80,7 +79,10 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   const { port } = listening.address() as AddressInfo;
   const url = `http://127.0.0.1:${port}`;
   const startupMs = Math.round(performance.now() - started);
-  logger.info({ port, database: db.mode, fhirBase: config.fhirBaseUrl, startupMs }, `FHIR endpoint at ${config.fhirBaseUrl}`);
+  logger.info(
+    { port, database: db.mode, fhirBase: config.fhirBaseUrl, startupMs },
+    `FHIR endpoint at ${config.fhirBaseUrl}`,
+  );
 
   let closing: Promise<void> | undefined;
   return {

@@ -7,7 +7,8 @@ import { runCommand } from './run-command.js';
 await runCommand(async () => {
   const { positionals } = parseArgs({ allowPositionals: true, strict: true });
   const command = positionals[0] ?? 'up';
-  if (!['up', 'down', 'list'].includes(command)) throw new Error(`unknown migrate command "${command}" (up, down, list)`);
+  if (!['up', 'down', 'list'].includes(command))
+    throw new Error(`unknown migrate command "${command}" (up, down, list)`);
   const config = loadConfig();
   const db = await openDatabaseForTool({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolMax: 1 });
   try {

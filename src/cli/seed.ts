@@ -38,7 +38,9 @@ await runCommand(async () => {
     });
     bar.stop();
     const perSecond = Math.round((result.rows / result.ms) * 1000);
-    console.log(JSON.stringify({ inserted: result.inserted, rows: result.rows, ms: result.ms, rowsPerSecond: perSecond }));
+    console.log(
+      JSON.stringify({ inserted: result.inserted, rows: result.rows, ms: result.ms, rowsPerSecond: perSecond }),
+    );
   } finally {
     await db.close();
   }

@@ -45,7 +45,12 @@ export interface DatabaseOptions {
   poolMax: number;
 }
 
-function wrap(orm: MikroORM, mode: DatabaseMode, clientUrl: string, onClose: () => Promise<void> = async () => {}): Database {
+function wrap(
+  orm: MikroORM,
+  mode: DatabaseMode,
+  clientUrl: string,
+  onClose: () => Promise<void> = async () => {},
+): Database {
   let closed: Promise<void> | undefined;
   return {
     orm,

@@ -11,7 +11,7 @@ const STATUS: Partial<Record<IssueCode, number>> = {
   structure: 400,
   required: 400,
   value: 400,
-  'invariant': 400,
+  invariant: 400,
   security: 401,
   login: 401,
   forbidden: 403,

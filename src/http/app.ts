@@ -21,7 +21,15 @@ export interface AppDeps {
   capabilityStatement: CapabilityStatement;
 }
 
-const EXPOSED_HEADERS = ['Location', 'Content-Location', 'ETag', 'Last-Modified', 'X-Request-Id', 'X-Progress', 'Retry-After'];
+const EXPOSED_HEADERS = [
+  'Location',
+  'Content-Location',
+  'ETag',
+  'Last-Modified',
+  'X-Request-Id',
+  'X-Progress',
+  'Retry-After',
+];
 const ALLOWED_HEADERS = [
   'Authorization',
   'Content-Type',

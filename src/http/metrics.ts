@@ -4,7 +4,6 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import type { PoolStats } from '../db/database.js';
 import { routeLabel } from './middleware/request-context.js';
 
-
 export interface Metrics {
   registry: Registry;
   middleware(req: Request, res: Response, next: NextFunction): void;

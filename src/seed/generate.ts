@@ -110,11 +110,21 @@ export function doctorRows(
   user.status = 'active';
   user.dateOfBirth = dateOnly(f.date.birthdate({ mode: 'age', min: 30, max: 68, refDate: now }));
   const days = f.helpers.arrayElements(['mon', 'tue', 'wed', 'thu', 'fri', 'sat'], { min: 3, max: 5 });
-  const slots = days.map((day) => ({ day, start: f.helpers.arrayElement([8, 9]) * 60, end: f.helpers.arrayElement([13, 16, 17]) * 60 }));
+  const slots = days.map((day) => ({
+    day,
+    start: f.helpers.arrayElement([8, 9]) * 60,
+    end: f.helpers.arrayElement([13, 16, 17]) * 60,
+  }));
   const availableSlots: AvailableSlots = {
     timeZone: 'America/New_York',
     slotMinutes: 30,
-    slots: slots.map((s, i) => ({ id: `slot-${i + 1}`, day: s.day as 'mon', start: hhmm(s.start), end: hhmm(s.end), status: 'available' })),
+    slots: slots.map((s, i) => ({
+      id: `slot-${i + 1}`,
+      day: s.day as 'mon',
+      start: hhmm(s.start),
+      end: hhmm(s.end),
+      status: 'available',
+    })),
   };
   const specialization = f.helpers.arrayElement(SPECIALIZATIONS);
   const doctor: Row = {
@@ -141,7 +151,13 @@ export function doctorRows(
   return {
     user,
     doctor,
-    seed: { id: doctor.id as string, userId: user.id as string, email: user.email as string, name: `Dr. ${user.firstName} ${user.lastName}`, slots },
+    seed: {
+      id: doctor.id as string,
+      userId: user.id as string,
+      email: user.email as string,
+      name: `Dr. ${user.firstName} ${user.lastName}`,
+      slots,
+    },
   };
 }
 
@@ -180,7 +196,11 @@ export interface ChunkContext {
   next: { patient: number; prescription: number; invoice: number };
 }
 
-function appointmentSlot(ctx: ChunkContext, doctor: SeedDoctor, past: boolean): { date: Date; time: string } | undefined {
+function appointmentSlot(
+  ctx: ChunkContext,
+  doctor: SeedDoctor,
+  past: boolean,
+): { date: Date; time: string } | undefined {
   const { f, now } = ctx;
   for (let attempt = 0; attempt < 8; attempt++) {
     const day = past ? f.date.past({ years: 2, refDate: now }) : f.date.soon({ days: 60, refDate: now });
@@ -198,7 +218,15 @@ function appointmentSlot(ctx: ChunkContext, doctor: SeedDoctor, past: boolean): 
 
 function labResults(f: Faker, panel: (typeof LAB_PANELS)[number], at: Date): LabTestResult[] {
   return panel.analytes.map((analyte, i) => {
-    const result: LabTestResult = { id: `r${i + 1}`, code: analyte.code, codeSystem: LOINC, name: analyte.name, value: 0, status: 'final', observedAt: at.toISOString() };
+    const result: LabTestResult = {
+      id: `r${i + 1}`,
+      code: analyte.code,
+      codeSystem: LOINC,
+      name: analyte.name,
+      value: 0,
+      status: 'final',
+      observedAt: at.toISOString(),
+    };
     if (analyte.text) {
       result.value = f.helpers.arrayElement(analyte.text);
       return result;
@@ -206,14 +234,21 @@ function labResults(f: Faker, panel: (typeof LAB_PANELS)[number], at: Date): Lab
     const low = analyte.low ?? (analyte.high ?? 1) * 0.4;
     const high = analyte.high ?? (analyte.low ?? 1) * 2.2;
     const spread = (high - low) * 0.35;
-    const value = Number(f.number.float({ min: Math.max(0, low - spread), max: high + spread }).toFixed(analyte.decimals));
+    const value = Number(
+      f.number.float({ min: Math.max(0, low - spread), max: high + spread }).toFixed(analyte.decimals),
+    );
     result.value = value;
     if (analyte.unit) result.unit = analyte.unit;
     result.referenceRange = {
       ...(analyte.low !== undefined ? { low: analyte.low } : {}),
       ...(analyte.high !== undefined ? { high: analyte.high } : {}),
     };
-    result.flag = analyte.low !== undefined && value < analyte.low ? 'L' : analyte.high !== undefined && value > analyte.high ? 'H' : 'N';
+    result.flag =
+      analyte.low !== undefined && value < analyte.low
+        ? 'L'
+        : analyte.high !== undefined && value > analyte.high
+          ? 'H'
+          : 'N';
     return result;
   });
 }
@@ -222,7 +257,14 @@ function prescribed(f: Faker, medicine: SeedMedicine, index: number): Prescribed
   const m = medicine.catalogue;
   const count = f.helpers.arrayElement([1, 2, 3]);
   const days = f.helpers.arrayElement([5, 7, 10, 14, 30, 90]);
-  const unit = m.formulation === 'Syrup' ? 'mL' : m.formulation === 'Inhaler' ? 'puff' : m.formulation === 'Injection' ? 'unit' : m.formulation.toLowerCase();
+  const unit =
+    m.formulation === 'Syrup'
+      ? 'mL'
+      : m.formulation === 'Inhaler'
+        ? 'puff'
+        : m.formulation === 'Injection'
+          ? 'unit'
+          : m.formulation.toLowerCase();
   const dose = m.formulation === 'Syrup' ? 5 : m.formulation === 'Injection' ? 10 : 1;
   return {
     id: `m${index + 1}`,
@@ -234,23 +276,45 @@ function prescribed(f: Faker, medicine: SeedMedicine, index: number): Prescribed
     form: m.formulation,
     dose: { value: dose, unit },
     route: m.route,
-    frequency: { text: count === 1 ? 'once daily' : count === 2 ? 'twice daily' : 'three times daily', count, period: 1, periodUnit: 'd' },
+    frequency: {
+      text: count === 1 ? 'once daily' : count === 2 ? 'twice daily' : 'three times daily',
+      count,
+      period: 1,
+      periodUnit: 'd',
+    },
     duration: { value: days, unit: 'd' },
     quantity: { value: dose * count * days, unit },
     refills: f.number.int({ min: 0, max: 3 }),
-    instructions: f.helpers.arrayElement(['Take with food.', 'Take with a full glass of water.', 'Do not drive if drowsy.', 'Complete the full course.']),
+    instructions: f.helpers.arrayElement([
+      'Take with food.',
+      'Take with a full glass of water.',
+      'Do not drive if drowsy.',
+      'Complete the full course.',
+    ]),
     substitutionAllowed: f.datatype.boolean(0.8),
   };
 }
 
-function invoice(ctx: ChunkContext, patientId: string, issueDate: Date, appointments: readonly Row[], number: number): Row {
+function invoice(
+  ctx: ChunkContext,
+  patientId: string,
+  issueDate: Date,
+  appointments: readonly Row[],
+  number: number,
+): Row {
   const { f } = ctx;
   const items: InvoiceLineItem[] = [];
   let subtotal = 0;
   let discount = 0;
   let tax = 0;
   const taxPercentage = f.helpers.arrayElement([0, 0, 5, 8.25]);
-  const add = (description: string, code: string, quantity: number, unitCents: number, source?: InvoiceLineItem['source']) => {
+  const add = (
+    description: string,
+    code: string,
+    quantity: number,
+    unitCents: number,
+    source?: InvoiceLineItem['source'],
+  ) => {
     const gross = unitCents * quantity;
     const itemDiscount = f.datatype.boolean(0.2) ? Math.round(gross * 0.1) : 0;
     const itemTax = Math.round(((gross - itemDiscount) * taxPercentage) / 100);
@@ -273,7 +337,13 @@ function invoice(ctx: ChunkContext, patientId: string, issueDate: Date, appointm
     });
   };
   const visit = appointments.length > 0 ? f.helpers.arrayElement(appointments) : undefined;
-  add('Office visit, established patient', f.helpers.arrayElement(['99213', '99214', '99215']), 1, f.number.int({ min: 80, max: 250 }) * 100, visit ? { type: 'appointment', id: visit.id as string } : undefined);
+  add(
+    'Office visit, established patient',
+    f.helpers.arrayElement(['99213', '99214', '99215']),
+    1,
+    f.number.int({ min: 80, max: 250 }) * 100,
+    visit ? { type: 'appointment', id: visit.id as string } : undefined,
+  );
   if (f.datatype.boolean(0.5)) add('Venipuncture', '36415', 1, 2500);
   if (f.datatype.boolean(0.3)) add('Electrocardiogram, routine', '93000', 1, 6500);
   const total = subtotal - discount + tax;
@@ -287,7 +357,15 @@ function invoice(ctx: ChunkContext, patientId: string, issueDate: Date, appointm
   const paidCents = status === 'paid' ? total : status === 'partially_paid' ? Math.round(total * 0.4) : 0;
   const payments: InvoicePayment[] | null =
     paidCents > 0
-      ? [{ id: 'p1', date: f.date.soon({ days: 20, refDate: issueDate }).toISOString(), amount: cents(paidCents), method: f.helpers.arrayElement(['card', 'cash', 'insurance', 'bank_transfer'] as const), reference: `TXN-${f.string.alphanumeric({ length: 10, casing: 'upper' })}` }]
+      ? [
+          {
+            id: 'p1',
+            date: f.date.soon({ days: 20, refDate: issueDate }).toISOString(),
+            amount: cents(paidCents),
+            method: f.helpers.arrayElement(['card', 'cash', 'insurance', 'bank_transfer'] as const),
+            reference: `TXN-${f.string.alphanumeric({ length: 10, casing: 'upper' })}`,
+          },
+        ]
       : null;
   return {
     id: randomUUID(),
@@ -316,7 +394,16 @@ function invoice(ctx: ChunkContext, patientId: string, issueDate: Date, appointm
 /** Rows for `count` new patients and their clinical history. */
 export function patientChunk(ctx: ChunkContext, count: number): ChunkRows {
   const { f, now } = ctx;
-  const rows: ChunkRows = { users: [], patients: [], appointments: [], medical_records: [], prescriptions: [], invoices: [], lab_tests: [], audit_logs: [] };
+  const rows: ChunkRows = {
+    users: [],
+    patients: [],
+    appointments: [],
+    medical_records: [],
+    prescriptions: [],
+    invoices: [],
+    lab_tests: [],
+    audit_logs: [],
+  };
   for (let i = 0; i < count; i++) {
     const number = ctx.next.patient++;
     const userId = `PAT-${pad(number, 6)}`;
@@ -351,8 +438,15 @@ export function patientChunk(ctx: ChunkContext, count: number): ChunkRows {
       const slot = appointmentSlot(ctx, doctor, past);
       if (!slot) continue;
       const status = past
-        ? f.helpers.weightedArrayElement([{ value: 'completed', weight: 80 }, { value: 'cancelled', weight: 12 }, { value: 'no-show', weight: 8 }])
-        : f.helpers.weightedArrayElement([{ value: 'scheduled', weight: 60 }, { value: 'confirmed', weight: 40 }]);
+        ? f.helpers.weightedArrayElement([
+            { value: 'completed', weight: 80 },
+            { value: 'cancelled', weight: 12 },
+            { value: 'no-show', weight: 8 },
+          ])
+        : f.helpers.weightedArrayElement([
+            { value: 'scheduled', weight: 60 },
+            { value: 'confirmed', weight: 40 },
+          ]);
       const isVirtual = f.datatype.boolean(0.2);
       const cancelled = status === 'cancelled';
       const completed = status === 'completed';
@@ -367,11 +461,20 @@ export function patientChunk(ctx: ChunkContext, count: number): ChunkRows {
         reason: f.helpers.arrayElement(VISIT_REASONS),
         notes: f.datatype.boolean(0.3) ? 'Patient requested a morning slot.' : null,
         diagnosis: completed ? f.helpers.arrayElement(DIAGNOSES) : null,
-        treatment: completed ? f.helpers.arrayElement(['Lifestyle advice given', 'Medication started', 'Referred for imaging', 'Follow-up in 3 months']) : null,
+        treatment: completed
+          ? f.helpers.arrayElement([
+              'Lifestyle advice given',
+              'Medication started',
+              'Referred for imaging',
+              'Follow-up in 3 months',
+            ])
+          : null,
         isVirtual,
         meetingLink: isVirtual ? `https://meet.example.org/${f.string.alphanumeric(10)}` : null,
         reminderSent: past || f.datatype.boolean(0.5) ? new Date(slot.date.getTime() - 86400000) : null,
-        cancelledReason: cancelled ? f.helpers.arrayElement(['Patient unwell', 'Scheduling conflict', 'Doctor unavailable']) : null,
+        cancelledReason: cancelled
+          ? f.helpers.arrayElement(['Patient unwell', 'Scheduling conflict', 'Doctor unavailable'])
+          : null,
         cancelledBy: cancelled ? f.helpers.arrayElement([user.id, doctor.userId]) : null,
         createdAt: new Date(slot.date.getTime() - 14 * 86400000),
         updatedAt: new Date(slot.date.getTime() - 14 * 86400000),
@@ -386,10 +489,20 @@ export function patientChunk(ctx: ChunkContext, count: number): ChunkRows {
       rows.medical_records.push({
         id: randomUUID(),
         patientId,
-        recordType: f.helpers.weightedArrayElement([{ value: 'consultation', weight: 60 }, { value: 'diagnosis', weight: 25 }, { value: 'test', weight: 10 }, { value: 'surgery', weight: 5 }]),
+        recordType: f.helpers.weightedArrayElement([
+          { value: 'consultation', weight: 60 },
+          { value: 'diagnosis', weight: 25 },
+          { value: 'test', weight: 10 },
+          { value: 'surgery', weight: 5 },
+        ]),
         title: `${visit.reason as string}`.slice(0, 200),
         description: `Seen for ${(visit.reason as string).toLowerCase()}. ${f.lorem.sentence()}`,
-        findings: f.helpers.arrayElement(['Vital signs within normal limits.', 'Mild tenderness on palpation.', 'Blood pressure elevated.', 'Clear lung fields.']),
+        findings: f.helpers.arrayElement([
+          'Vital signs within normal limits.',
+          'Mild tenderness on palpation.',
+          'Blood pressure elevated.',
+          'Clear lung fields.',
+        ]),
         diagnosis: visit.diagnosis,
         treatment: visit.treatment,
         doctorName: doctor.name,
@@ -409,7 +522,13 @@ export function patientChunk(ctx: ChunkContext, count: number): ChunkRows {
           patientId,
           doctorId: doctor.id,
           prescriptionNumber: `RX-${issuedDate.getUTCFullYear()}-${pad(number, 7)}`,
-          status: f.helpers.weightedArrayElement([{ value: 'active', weight: 40 }, { value: 'fulfilled', weight: 35 }, { value: 'issued', weight: 15 }, { value: 'draft', weight: 5 }, { value: 'cancelled', weight: 5 }]),
+          status: f.helpers.weightedArrayElement([
+            { value: 'active', weight: 40 },
+            { value: 'fulfilled', weight: 35 },
+            { value: 'issued', weight: 15 },
+            { value: 'draft', weight: 5 },
+            { value: 'cancelled', weight: 5 },
+          ]),
           medicines: chosen.map((m, idx) => prescribed(f, m, idx)),
           notes: f.datatype.boolean(0.3) ? 'Review in two weeks.' : null,
           diagnosis: visit.diagnosis,
@@ -427,8 +546,15 @@ export function patientChunk(ctx: ChunkContext, count: number): ChunkRows {
       if (f.datatype.boolean(0.5)) {
         const panel = f.helpers.arrayElement(LAB_PANELS);
         const orderedDate = new Date(visitDate.getTime() + 7200000);
-        const status = f.helpers.weightedArrayElement([{ value: 'completed', weight: 70 }, { value: 'in_progress', weight: 10 }, { value: 'collected', weight: 8 }, { value: 'ordered', weight: 8 }, { value: 'cancelled', weight: 4 }]);
-        const collected = status !== 'ordered' && status !== 'cancelled' ? new Date(orderedDate.getTime() + 86400000) : null;
+        const status = f.helpers.weightedArrayElement([
+          { value: 'completed', weight: 70 },
+          { value: 'in_progress', weight: 10 },
+          { value: 'collected', weight: 8 },
+          { value: 'ordered', weight: 8 },
+          { value: 'cancelled', weight: 4 },
+        ]);
+        const collected =
+          status !== 'ordered' && status !== 'cancelled' ? new Date(orderedDate.getTime() + 86400000) : null;
         const done = status === 'completed' ? new Date(orderedDate.getTime() + 3 * 86400000) : null;
         const results = done ? labResults(f, panel, collected!) : null;
         rows.lab_tests.push({
@@ -443,7 +569,11 @@ export function patientChunk(ctx: ChunkContext, count: number): ChunkRows {
           sampleCollectionDate: collected,
           completionDate: done,
           testResults: results,
-          interpretation: results ? (results.some((r) => r.flag === 'H' || r.flag === 'L') ? 'Some results outside the reference range; clinical correlation advised.' : 'All results within reference ranges.') : null,
+          interpretation: results
+            ? results.some((r) => r.flag === 'H' || r.flag === 'L')
+              ? 'Some results outside the reference range; clinical correlation advised.'
+              : 'All results within reference ranges.'
+            : null,
           reportedBy: done ? `${f.person.fullName()}, MLS` : null,
           reportPdfUrl: done ? `https://files.example.org/lab/${randomUUID()}.pdf` : null,
           notes: f.datatype.boolean(0.2) ? 'Fasting sample.' : null,
@@ -451,7 +581,8 @@ export function patientChunk(ctx: ChunkContext, count: number): ChunkRows {
           updatedAt: done ?? orderedDate,
         });
       }
-      if (f.datatype.boolean(0.7)) rows.invoices.push(invoice(ctx, patientId, new Date(visitDate.getTime() + 86400000), mine, ctx.next.invoice++));
+      if (f.datatype.boolean(0.7))
+        rows.invoices.push(invoice(ctx, patientId, new Date(visitDate.getTime() + 86400000), mine, ctx.next.invoice++));
     }
     const actions = f.number.int({ min: 1, max: 4 });
     for (let k = 0; k < actions; k++) {
@@ -467,7 +598,9 @@ export function patientChunk(ctx: ChunkContext, count: number): ChunkRows {
         entityType: login ? 'users' : 'patients',
         entityId: login ? user.id : patientId,
         changes:
-          action === 'UPDATE' && success ? { old: { phoneNumber: null }, new: { phoneNumber: user.phoneNumber } } : null,
+          action === 'UPDATE' && success
+            ? { old: { phoneNumber: null }, new: { phoneNumber: user.phoneNumber } }
+            : null,
         ipAddress: f.internet.ipv4(),
         userAgent: f.internet.userAgent(),
         description: login ? 'User signed in' : 'Patient profile accessed',

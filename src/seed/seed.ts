@@ -16,7 +16,15 @@ import {
   User,
 } from '../db/entities/index.js';
 import { MEDICINES } from './catalogue.js';
-import { doctorRows, medicineRow, patientChunk, type ChunkRows, type Row, type SeedDoctor, type SeedMedicine } from './generate.js';
+import {
+  doctorRows,
+  medicineRow,
+  patientChunk,
+  type ChunkRows,
+  type Row,
+  type SeedDoctor,
+  type SeedMedicine,
+} from './generate.js';
 
 export const DEMO_PASSWORD = 'demo-password';
 
@@ -102,11 +110,22 @@ export async function seed(em: EntityManager, options: SeedOptions): Promise<See
   const doctors: SeedDoctor[] = [];
   const medicines: SeedMedicine[] = [];
   await em.transactional(async (tx) => {
-    const [{ users } = { users: 0 }] = await tx.execute<{ users: number }[]>('select count(*)::int as users from users');
+    const [{ users } = { users: 0 }] = await tx.execute<{ users: number }[]>(
+      'select count(*)::int as users from users',
+    );
     const staff: Row[] = [];
     if (users === 0) {
       adminEmail = 'admin@example.org';
-      staff.push({ userId: 'ADM-000001', email: adminEmail, firstName: 'Ada', lastName: 'Admin', password: passwordHash, roles: ['admin'], status: 'active', emailVerified: true });
+      staff.push({
+        userId: 'ADM-000001',
+        email: adminEmail,
+        firstName: 'Ada',
+        lastName: 'Admin',
+        password: passwordHash,
+        roles: ['admin'],
+        status: 'active',
+        emailVerified: true,
+      });
     }
     const doctorCount = options.doctors ?? Math.max(3, Math.ceil(options.patients / 40));
     const doctorRowsList: Row[] = [];
@@ -138,11 +157,20 @@ export async function seed(em: EntityManager, options: SeedOptions): Promise<See
 
   const chunkSize = options.chunkSize ?? 500;
   const ctx = { f, now, passwordHash, doctors, medicines, booked: new Set<string>(), next };
-  for (let done = 0; done < options.patients; ) {
+  for (let done = 0; done < options.patients;) {
     const size = Math.min(chunkSize, options.patients - done);
     const rows: ChunkRows = patientChunk(ctx, size);
     await em.transactional(async (tx) => {
-      for (const table of ['users', 'patients', 'appointments', 'medical_records', 'prescriptions', 'invoices', 'lab_tests', 'audit_logs'] as const)
+      for (const table of [
+        'users',
+        'patients',
+        'appointments',
+        'medical_records',
+        'prescriptions',
+        'invoices',
+        'lab_tests',
+        'audit_logs',
+      ] as const)
         await insert(tx, table, rows[table], counts);
     });
     done += size;

@@ -6,7 +6,18 @@ import { openDatabase, type Database } from '../../src/db/database.js';
 import { describeTables, publicObjects, queryOf } from '../support/catalog.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 
-const TABLES = ['users', 'patients', 'doctors', 'appointments', 'medical_records', 'prescriptions', 'invoices', 'lab_tests', 'medicines', 'audit_logs'];
+const TABLES = [
+  'users',
+  'patients',
+  'doctors',
+  'appointments',
+  'medical_records',
+  'prescriptions',
+  'invoices',
+  'lab_tests',
+  'medicines',
+  'audit_logs',
+];
 const expected = fs
   .readFileSync(new URL('../fixtures/database-schema.expected.txt', import.meta.url), 'utf8')
   .split('\n')

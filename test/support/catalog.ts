@@ -30,7 +30,9 @@ export async function describeTables(query: Query, tables: readonly string[]): P
     );
     for (const c of columns) {
       const nullability = c.is_nullable === 'YES' ? 'null' : 'not null';
-      lines.push(`  column ${c.column_name} ${c.type} ${nullability}${c.default === null ? '' : ` default ${c.default}`}`);
+      lines.push(
+        `  column ${c.column_name} ${c.type} ${nullability}${c.default === null ? '' : ` default ${c.default}`}`,
+      );
     }
     const constraints = await query(
       `select con.contype,

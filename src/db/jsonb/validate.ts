@@ -5,7 +5,9 @@ import { jsonbShapes, type JsonbShapeName } from './shapes.js';
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
 
-const ajv = addFormats(new Ajv({ allErrors: true, strict: true, strictRequired: false, strictTypes: false, allowUnionTypes: true }));
+const ajv = addFormats(
+  new Ajv({ allErrors: true, strict: true, strictRequired: false, strictTypes: false, allowUnionTypes: true }),
+);
 const validators = new Map<JsonbShapeName, ValidateFunction>(
   (Object.keys(jsonbShapes) as JsonbShapeName[]).map((name) => [name, ajv.compile(jsonbShapes[name])]),
 );

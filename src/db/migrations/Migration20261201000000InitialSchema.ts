@@ -66,7 +66,9 @@ export class Migration20261201000000InitialSchema extends Migration {
     this.addSql(`create index "idx_patients_userId" on "patients" ("userId");`);
     this.addSql(`create index "idx_patients_bloodType" on "patients" ("bloodType");`);
     this.addSql(`create index "idx_patients_createdAt" on "patients" ("createdAt");`);
-    this.addSql(`alter table "patients" add constraint "patients_userId_fkey" foreign key ("userId") references "users" ("id") on update no action on delete cascade;`);
+    this.addSql(
+      `alter table "patients" add constraint "patients_userId_fkey" foreign key ("userId") references "users" ("id") on update no action on delete cascade;`,
+    );
     this.addSql(`create table "doctors" (
       "id" uuid not null default gen_random_uuid(),
       "userId" uuid not null,
@@ -94,7 +96,9 @@ export class Migration20261201000000InitialSchema extends Migration {
     this.addSql(`create index "idx_doctors_userId" on "doctors" ("userId");`);
     this.addSql(`create index "idx_doctors_specialization" on "doctors" ("specialization");`);
     this.addSql(`create index "idx_doctors_licenseNumber" on "doctors" ("licenseNumber");`);
-    this.addSql(`alter table "doctors" add constraint "doctors_userId_fkey" foreign key ("userId") references "users" ("id") on update no action on delete cascade;`);
+    this.addSql(
+      `alter table "doctors" add constraint "doctors_userId_fkey" foreign key ("userId") references "users" ("id") on update no action on delete cascade;`,
+    );
     this.addSql(`create table "appointments" (
       "id" uuid not null default gen_random_uuid(),
       "patientId" uuid not null,
@@ -121,8 +125,12 @@ export class Migration20261201000000InitialSchema extends Migration {
     this.addSql(`create index "idx_appointments_doctorId" on "appointments" ("doctorId");`);
     this.addSql(`create index "idx_appointments_date" on "appointments" ("appointmentDate");`);
     this.addSql(`create index "idx_appointments_status" on "appointments" ("status");`);
-    this.addSql(`alter table "appointments" add constraint "appointments_patientId_fkey" foreign key ("patientId") references "patients" ("id") on update no action on delete cascade;`);
-    this.addSql(`alter table "appointments" add constraint "appointments_doctorId_fkey" foreign key ("doctorId") references "doctors" ("id") on update no action on delete set null;`);
+    this.addSql(
+      `alter table "appointments" add constraint "appointments_patientId_fkey" foreign key ("patientId") references "patients" ("id") on update no action on delete cascade;`,
+    );
+    this.addSql(
+      `alter table "appointments" add constraint "appointments_doctorId_fkey" foreign key ("doctorId") references "doctors" ("id") on update no action on delete set null;`,
+    );
     this.addSql(`create table "medical_records" (
       "id" uuid not null default gen_random_uuid(),
       "patientId" uuid not null,
@@ -144,7 +152,9 @@ export class Migration20261201000000InitialSchema extends Migration {
     this.addSql(`create index "idx_medical_records_patientId" on "medical_records" ("patientId");`);
     this.addSql(`create index "idx_medical_records_recordType" on "medical_records" ("recordType");`);
     this.addSql(`create index "idx_medical_records_createdAt" on "medical_records" ("createdAt");`);
-    this.addSql(`alter table "medical_records" add constraint "medical_records_patientId_fkey" foreign key ("patientId") references "patients" ("id") on update no action on delete cascade;`);
+    this.addSql(
+      `alter table "medical_records" add constraint "medical_records_patientId_fkey" foreign key ("patientId") references "patients" ("id") on update no action on delete cascade;`,
+    );
     this.addSql(`create table "prescriptions" (
       "id" uuid not null default gen_random_uuid(),
       "patientId" uuid not null,
@@ -167,13 +177,19 @@ export class Migration20261201000000InitialSchema extends Migration {
       "deletedAt" timestamp null,
       constraint "prescriptions_pkey" primary key ("id")
     );`);
-    this.addSql(`alter table "prescriptions" add constraint "prescriptions_prescriptionNumber_key" unique ("prescriptionNumber");`);
+    this.addSql(
+      `alter table "prescriptions" add constraint "prescriptions_prescriptionNumber_key" unique ("prescriptionNumber");`,
+    );
     this.addSql(`create index "idx_prescriptions_patientId" on "prescriptions" ("patientId");`);
     this.addSql(`create index "idx_prescriptions_doctorId" on "prescriptions" ("doctorId");`);
     this.addSql(`create index "idx_prescriptions_status" on "prescriptions" ("status");`);
     this.addSql(`create index "idx_prescriptions_issuedDate" on "prescriptions" ("issuedDate");`);
-    this.addSql(`alter table "prescriptions" add constraint "prescriptions_patientId_fkey" foreign key ("patientId") references "patients" ("id") on update no action on delete cascade;`);
-    this.addSql(`alter table "prescriptions" add constraint "prescriptions_doctorId_fkey" foreign key ("doctorId") references "doctors" ("id") on update no action on delete set null;`);
+    this.addSql(
+      `alter table "prescriptions" add constraint "prescriptions_patientId_fkey" foreign key ("patientId") references "patients" ("id") on update no action on delete cascade;`,
+    );
+    this.addSql(
+      `alter table "prescriptions" add constraint "prescriptions_doctorId_fkey" foreign key ("doctorId") references "doctors" ("id") on update no action on delete set null;`,
+    );
     this.addSql(`create table "invoices" (
       "id" uuid not null default gen_random_uuid(),
       "patientId" uuid not null,
@@ -203,7 +219,9 @@ export class Migration20261201000000InitialSchema extends Migration {
     this.addSql(`create index "idx_invoices_invoiceNumber" on "invoices" ("invoiceNumber");`);
     this.addSql(`create index "idx_invoices_status" on "invoices" ("status");`);
     this.addSql(`create index "idx_invoices_dueDate" on "invoices" ("dueDate");`);
-    this.addSql(`alter table "invoices" add constraint "invoices_patientId_fkey" foreign key ("patientId") references "patients" ("id") on update no action on delete cascade;`);
+    this.addSql(
+      `alter table "invoices" add constraint "invoices_patientId_fkey" foreign key ("patientId") references "patients" ("id") on update no action on delete cascade;`,
+    );
     this.addSql(`create table "lab_tests" (
       "id" uuid not null default gen_random_uuid(),
       "patientId" uuid not null,
@@ -228,7 +246,9 @@ export class Migration20261201000000InitialSchema extends Migration {
     this.addSql(`create index "idx_lab_tests_patientId" on "lab_tests" ("patientId");`);
     this.addSql(`create index "idx_lab_tests_status" on "lab_tests" ("status");`);
     this.addSql(`create index "idx_lab_tests_orderedDate" on "lab_tests" ("orderedDate");`);
-    this.addSql(`alter table "lab_tests" add constraint "lab_tests_patientId_fkey" foreign key ("patientId") references "patients" ("id") on update no action on delete cascade;`);
+    this.addSql(
+      `alter table "lab_tests" add constraint "lab_tests_patientId_fkey" foreign key ("patientId") references "patients" ("id") on update no action on delete cascade;`,
+    );
     this.addSql(`create table "medicines" (
       "id" uuid not null default gen_random_uuid(),
       "medicineCode" varchar(50) not null,

@@ -4,7 +4,12 @@ import type { NextFunction, Request, Response } from 'express';
 import { FhirError } from '../../fhir/outcome.js';
 
 const JSON_FORMATS = new Set(['json', 'application/json', 'application/fhir+json', 'application/json+fhir']);
-const BODY_TYPES = ['application/fhir+json', 'application/json', 'application/json-patch+json', 'application/x-www-form-urlencoded'];
+const BODY_TYPES = [
+  'application/fhir+json',
+  'application/json',
+  'application/json-patch+json',
+  'application/x-www-form-urlencoded',
+];
 
 function acceptsJson(accept: string): boolean {
   return accept.split(',').some((range) => {

@@ -29,7 +29,12 @@ describe('HTTP basics (http.html)', function () {
     expect(res.headers.get('content-type')).to.match(/^application\/fhir\+json/);
     const cs = (await res.json()) as CapabilityStatement;
     expect(fhirSchemaErrors(cs)).to.deep.equal([]);
-    expect(cs).to.include({ resourceType: 'CapabilityStatement', fhirVersion: '4.0.1', kind: 'instance', status: 'active' });
+    expect(cs).to.include({
+      resourceType: 'CapabilityStatement',
+      fhirVersion: '4.0.1',
+      kind: 'instance',
+      status: 'active',
+    });
     expect(cs.format).to.include('application/fhir+json');
     expect(cs.software?.name).to.be.a('string');
     expect(cs.implementation?.url).to.equal(server.config.fhirBaseUrl);
@@ -68,7 +73,11 @@ describe('HTTP basics (http.html)', function () {
   });
 
   it('a body that is not JSON is a 415 OperationOutcome', async () => {
-    const res = await fetch(`${base}/metadata`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'hello' });
+    const res = await fetch(`${base}/metadata`, {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain' },
+      body: 'hello',
+    });
     expect(res.status).to.equal(415);
     expectOutcome(await res.json(), 'not-supported');
   });
@@ -123,7 +132,9 @@ describe('HTTP basics (http.html)', function () {
     await fetch(`${base}/metadata`);
     const text = await (await fetch(`${server.url}/metrics`)).text();
     expect(text).to.match(/http_requests_total\{method="GET",route="\/fhir\/metadata",status="200"\} \d+/);
-    expect(text).to.match(/http_request_duration_seconds_bucket\{le="0.005",method="GET",route="\/fhir\/metadata",status="200"\}/);
+    expect(text).to.match(
+      /http_request_duration_seconds_bucket\{le="0.005",method="GET",route="\/fhir\/metadata",status="200"\}/,
+    );
     expect(text).to.match(/db_pool_connections\{state="max"\} \d+/);
     expect(text).to.match(/http_requests_total\{method="GET",route="unmatched",status="404"\}/);
   });
