@@ -1,4 +1,11 @@
 // The registry: the ordered list of resource mappings. Everything else iterates it (D6).
+import { patientMapping } from './patient.js';
+import { practitionerRoleMapping } from './practitioner-role.js';
+import { practitionerMapping } from './practitioner.js';
 import type { ResourceMapping } from './types.js';
 
-export const mappings: readonly ResourceMapping[] = [];
+export const mappings: readonly ResourceMapping[] = [
+  patientMapping,
+  practitionerMapping,
+  practitionerRoleMapping,
+] as unknown as ResourceMapping[];

@@ -1,6 +1,7 @@
 // The contract of a resource mapping (D6): one declarative definition per FHIR resource, read by
-// the REST layer, the search compiler, scope checks, Bulk export and the CapabilityStatement.
-import type { FhirResource } from 'fhir/r4.js';
+// the REST layer, the repository, validation, search and the CapabilityStatement.
+import type { FhirResource, Reference } from 'fhir/r4.js';
+import type { FieldSecrets } from '../src/db/field-encryption.js';
 
 export type ResourceType = FhirResource['resourceType'];
 
@@ -9,17 +10,106 @@ export type Interaction =
 
 export type SearchParamType = 'string' | 'token' | 'date' | 'reference' | 'number' | 'quantity' | 'uri' | 'composite';
 
+/** One comma-separated part of one search value. */
+export interface SearchValue {
+  raw: string;
+  modifier?: string;
+  /** token: the part before '|', undefined when there is no '|'. */
+  system?: string;
+  /** token: the part after '|' (or the whole value). */
+  code: string;
+}
+
+/** An SQL condition with its values, bound as `?` in order (knex raw syntax). */
+export interface SqlCondition {
+  sql: string;
+  params: unknown[];
+}
+
 export interface SearchParamDefinition {
   type: SearchParamType;
   /** Canonical URL of the SearchParameter (core or profiles/). */
   definition?: string;
   documentation?: string;
+  modifiers?: readonly string[];
+  /** Compiles one value to SQL over the mapping's `source.from` aliases. */
+  where(value: SearchValue, ctx: MapContext): SqlCondition;
 }
 
-export interface ResourceMapping {
-  resourceType: ResourceType;
+/** A row of a table as PostgreSQL's to_jsonb gives it (dates and timestamps as text). */
+export type JsonRow = Record<string, unknown>;
+
+/** The rows one version of a resource is rendered from (fhir_snapshot in the versions migration). */
+export interface Snapshot {
+  [table: string]: JsonRow | null | undefined;
+}
+
+export interface MapContext {
+  /** D3: the identifier system of a kind of business number, e.g. 'patient-number'. */
+  identifierSystem(kind: string): string;
+  ref(type: ResourceType, id: string): Reference;
+  secrets: FieldSecrets;
+}
+
+/** Column values for one table, keyed by the schema document's column names. */
+export type ColumnValues = Record<string, unknown>;
+
+export interface WriteProblem {
+  expression: string;
+  diagnostics: string;
+}
+
+export interface WritePlan {
+  /** The root table's columns (the table whose id is the resource id). */
+  root: ColumnValues;
+  /** The parent row's columns (users for Patient and Practitioner), joined by root[parent.link]. */
+  parent?: ColumnValues;
+  /** Keyed hashes of searchable secrets (the SSN), kept in fhir_identifier_hashes. */
+  hashes?: { system: string; value: string | undefined }[];
+  /** D4: values no column can hold at all → 422 naming the element. */
+  problems: WriteProblem[];
+}
+
+/**
+ * Array elements that columns own, identified by a key (D4): the first item of an array with a
+ * given key is the column's; the rest of the array is kept as the client sent it.
+ */
+export interface SlotRule {
+  path: string;
+  key(item: Record<string, unknown>): string | undefined;
+}
+
+export interface ResourceMapping<R extends FhirResource = FhirResource> {
+  resourceType: R['resourceType'];
   /** Canonical URL of the profile; its StructureDefinition lives in profiles/. */
   profile: string;
   interactions: readonly Interaction[];
+  source: {
+    /** The root table: its uuid is the resource id (D3). */
+    table: string;
+    /** SQL FROM clause with aliases for search; the root's alias first. */
+    from: string;
+    /** The root id column in `from`, e.g. p.id */
+    id: string;
+    /** The parent table and the root column that references it (users for Patient). */
+    parent?: { table: string; link: string };
+    /** New rows: a business number assigned when the client supplies none. */
+    numbering?: { table: string; column: string; prefix: string; width: number };
+  };
+  /** Patient compartment: SQL of the patient id for a row of `from` (scopes, $everything). */
+  compartment?: { Patient: string };
+  slots: readonly SlotRule[];
+  /** The resource's summary elements (isSummary in its StructureDefinition), for _summary=true. */
+  summary?: readonly string[];
   search: Readonly<Record<string, SearchParamDefinition>>;
+  /** Rows → resource, without id and meta (the repository adds them). */
+  read(snapshot: Snapshot, ctx: MapContext): Omit<R, 'id' | 'meta'>;
+  /** Resource → column values; absent for read-only resources. `existing` is set on update. */
+  write?(resource: R, ctx: MapContext, existing?: Snapshot): WritePlan;
+  /** Column values a new row gets besides what the resource says (create only). */
+  createDefaults?(ctx: MapContext): { root?: ColumnValues; parent?: ColumnValues };
+  /** Column values that mark a row deleted (soft delete, D1 columns). */
+  softDelete: { root?: ColumnValues; parent?: ColumnValues };
 }
+
+export const defineMapping = <R extends FhirResource>(mapping: ResourceMapping<R>): ResourceMapping<R> => mapping;

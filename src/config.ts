@@ -21,6 +21,10 @@ export interface Config {
   seedDemoPatients: number;
   shutdownTimeoutMs: number;
   trustProxy: string | false;
+  /** 32-byte key for encrypted columns (patients.ssn); undefined: generated under DATA_DIR when embedded. */
+  dataEncryptionKey: Buffer | undefined;
+  /** Namespace of the identifier systems of business numbers (D3). */
+  identifierNamespace: string;
 }
 
 export class ConfigError extends Error {
@@ -118,6 +122,18 @@ function corsOrigins(env: Env): '*' | string[] {
   return origins;
 }
 
+function encryptionKey(env: Env): Buffer | undefined {
+  const raw = read(env, 'DATA_ENCRYPTION_KEY');
+  if (raw === undefined) return undefined;
+  const key = /^[0-9a-fA-F]{64}$/.test(raw) ? Buffer.from(raw, 'hex') : Buffer.from(raw, 'base64');
+  if (key.length !== 32)
+    throw new ConfigError(
+      'DATA_ENCRYPTION_KEY',
+      'must be 32 bytes, as 64 hex digits or base64 (openssl rand -base64 32)',
+    );
+  return key;
+}
+
 /** Reads and checks the configuration; throws ConfigError naming the first bad variable. */
 export function loadConfig(env: Env = process.env): Config {
   const port = integer(env, 'PORT', 8080, 0, 65535);
@@ -144,5 +160,9 @@ export function loadConfig(env: Env = process.env): Config {
     seedDemoPatients: integer(env, 'SEED_DEMO_PATIENTS', 25, 1, 100000),
     shutdownTimeoutMs: integer(env, 'SHUTDOWN_TIMEOUT_MS', 10000, 0, 600000),
     trustProxy: trustProxy === undefined || trustProxy.toLowerCase() === 'false' ? false : trustProxy,
+    dataEncryptionKey: encryptionKey(env),
+    identifierNamespace: (
+      url(env, 'IDENTIFIER_NAMESPACE', ['http:', 'https:', 'urn:']) ?? 'https://fhir-interop-server.dev/fhir/sid'
+    ).replace(/\/$/, ''),
   };
 }

@@ -5,7 +5,13 @@ import type { Server } from 'node:http';
 import { mappings } from '../mappings/index.js';
 import type { Config } from './config.js';
 import { openDatabase, type Database } from './db/database.js';
+import { embeddedDataKey } from './db/data-key.js';
+import { fieldSecrets } from './db/field-encryption.js';
 import { buildCapabilityStatement } from './fhir/capability.js';
+import { mapContext } from './fhir/context.js';
+import { Repository } from './fhir/repository.js';
+import { createFhirRouter } from './fhir/router.js';
+import { prepareValidation } from './fhir/validation/index.js';
 import { createApp } from './http/app.js';
 import { createMetrics } from './http/metrics.js';
 import type { Logger } from './log.js';
@@ -34,6 +40,7 @@ async function seedDemoIfEmpty(config: Config, db: Database, logger: Logger): Pr
 
 export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
   const started = performance.now();
+  const validation = prepareValidation();
   const db = await openDatabase({
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,
@@ -47,6 +54,10 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       if (applied.length > 0) logger.info({ applied }, 'migrations applied');
     }
     await seedDemoIfEmpty(config, db, logger);
+    await validation;
+    const key = config.dataEncryptionKey ?? (db.mode === 'embedded' ? embeddedDataKey(config.dataDir) : undefined);
+    if (!key) logger.warn('DATA_ENCRYPTION_KEY is not set: SSNs can be neither stored nor read');
+    const ctx = mapContext(config.identifierNamespace, fieldSecrets(key));
 
     const capabilityStatement = buildCapabilityStatement({
       baseUrl: config.fhirBaseUrl,
@@ -54,12 +65,14 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       mappings,
       date: new Date().toISOString(),
     });
+    const fhirRouter = createFhirRouter(mappings, () => new Repository(db.orm.em.fork(), ctx), ctx);
     const app = createApp({
       config,
       logger,
       metrics: createMetrics(() => db.poolStats()),
       health: { ping: () => db.ping(), shuttingDown: () => shuttingDown },
       capabilityStatement,
+      fhirRouter,
     });
     server = app.listen(config.port, config.host);
     await new Promise<void>((resolve, reject) => {

@@ -1,7 +1,7 @@
 // The CapabilityStatement (http://hl7.org/fhir/R4/capabilitystatement.html), built from the
 // mapping registry so it never declares what the server does not do.
 import type { CapabilityStatement, CapabilityStatementRestResource } from 'fhir/r4.js';
-import type { ResourceMapping } from '../../mappings/types.js';
+import type { Interaction, ResourceMapping, SearchParamDefinition } from '../../mappings/types.js';
 
 export interface SoftwareInfo {
   name: string;
@@ -18,18 +18,35 @@ export interface CapabilityInput {
 }
 
 function restResource(mapping: ResourceMapping): CapabilityStatementRestResource {
+  const can = (interaction: Interaction) => mapping.interactions.includes(interaction);
   const resource: CapabilityStatementRestResource = {
     type: mapping.resourceType,
     profile: mapping.profile,
+    supportedProfile: [mapping.profile],
     interaction: mapping.interactions.map((code) => ({ code })),
-    versioning: 'versioned',
-    readHistory: mapping.interactions.includes('vread'),
+    versioning: can('update') ? 'versioned-update' : 'versioned',
+    readHistory: can('vread'),
+    updateCreate: can('update'),
+    conditionalCreate: can('create'),
+    conditionalRead: 'full-support',
+    conditionalUpdate: can('update'),
+    conditionalDelete: can('delete') ? 'single' : 'not-supported',
+    operation: [{ name: 'validate', definition: 'http://hl7.org/fhir/OperationDefinition/Resource-validate' }],
   };
-  const params = Object.entries(mapping.search);
-  if (params.length > 0)
+  const params = [
+    [
+      '_id',
+      {
+        type: 'token',
+        definition: 'http://hl7.org/fhir/SearchParameter/Resource-id',
+      } as Partial<SearchParamDefinition>,
+    ] as const,
+    ...Object.entries(mapping.search),
+  ];
+  if (can('search-type'))
     resource.searchParam = params.map(([name, param]) => ({
       name,
-      type: param.type,
+      type: param.type ?? 'token',
       ...(param.definition ? { definition: param.definition } : {}),
       ...(param.documentation ? { documentation: param.documentation } : {}),
     }));
@@ -57,6 +74,7 @@ export function buildCapabilityStatement(input: CapabilityInput): CapabilityStat
         mode: 'server',
         documentation: 'FHIR R4 REST over the hospital database tables.',
         ...(resources.length > 0 ? { resource: resources } : {}),
+        ...(resources.length > 0 ? { interaction: [{ code: 'history-system' as const }] } : {}),
       },
     ],
   };

@@ -39,6 +39,8 @@ export class FhirError extends Error {
   readonly status: number;
   readonly expression: string[] | undefined;
   readonly headers: Record<string, string>;
+  /** Several issues at once (validation); otherwise one issue is made from the error itself. */
+  issues: OperationOutcomeIssue[] | undefined;
 
   constructor(
     readonly code: IssueCode,
@@ -59,6 +61,37 @@ export class FhirError extends Error {
   }
   static notFound(diagnostics: string): FhirError {
     return new FhirError('not-found', 'FHIR-0404', diagnostics);
+  }
+  static duplicate(diagnostics: string): FhirError {
+    return new FhirError('duplicate', 'FHIR-0409', diagnostics);
+  }
+  static conflict(diagnostics: string): FhirError {
+    return new FhirError('conflict', 'FHIR-0409', diagnostics);
+  }
+  static gone(diagnostics: string): FhirError {
+    return new FhirError('deleted', 'FHIR-0410', diagnostics);
+  }
+  static preconditionFailed(diagnostics: string): FhirError {
+    return new FhirError('conflict', 'FHIR-0412', diagnostics, { status: 412 });
+  }
+  /** 422: what the server cannot store, each problem with its element (D4). */
+  static unprocessable(problems: readonly { expression: string; diagnostics: string }[]): FhirError {
+    const error = new FhirError('business-rule', 'FHIR-0422', problems.map((p) => p.diagnostics).join('; '), {
+      status: 422,
+    });
+    error.issues = problems.map((p) => ({
+      severity: 'error',
+      code: 'business-rule',
+      diagnostics: p.diagnostics,
+      expression: [p.expression],
+    }));
+    return error;
+  }
+  /** 422 or 400 with every validation problem of a resource. */
+  static invalidResource(issues: OperationOutcomeIssue[], status = 422): FhirError {
+    const error = new FhirError('invalid', 'FHIR-0422', issues.map((i) => i.diagnostics).join('; '), { status });
+    error.issues = issues;
+    return error;
   }
   static methodNotAllowed(diagnostics: string, allow: readonly string[]): FhirError {
     return new FhirError('not-supported', 'FHIR-0405', diagnostics, { headers: { Allow: allow.join(', ') } });
@@ -82,6 +115,7 @@ export class FhirError extends Error {
   }
 
   toOperationOutcome(): OperationOutcome {
+    if (this.issues?.length) return { resourceType: 'OperationOutcome', issue: this.issues };
     return operationOutcome(this.status >= 500 ? 'fatal' : 'error', this.code, this.message, {
       messageCode: this.messageCode,
       expression: this.expression,

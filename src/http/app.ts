@@ -7,7 +7,7 @@ import helmet from 'helmet';
 import type { Config } from '../config.js';
 import { FhirError } from '../fhir/outcome.js';
 import type { Logger } from '../log.js';
-import { fhirRoutes } from './fhir-routes.js';
+import { fhirRoutes, type FhirRouteDeps } from './fhir-routes.js';
 import { healthRoutes, type HealthProbe } from './health.js';
 import type { Metrics } from './metrics.js';
 import { errorHandler } from './middleware/errors.js';
@@ -19,6 +19,7 @@ export interface AppDeps {
   metrics: Metrics;
   health: HealthProbe;
   capabilityStatement: CapabilityStatement;
+  fhirRouter: FhirRouteDeps['router'];
 }
 
 const EXPOSED_HEADERS = [
@@ -47,7 +48,7 @@ export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy);
-  app.set('query parser', 'extended');
+  app.set('query parser', 'simple');
 
   app.use(requestContext(deps.logger));
   app.use(deps.metrics.middleware);
@@ -74,7 +75,10 @@ export function createApp(deps: AppDeps): Express {
   app.get('/metrics', async (_req, res) => {
     res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
   });
-  app.use(config.fhirBasePath, fhirRoutes({ capabilityStatement: deps.capabilityStatement }));
+  app.use(
+    config.fhirBasePath,
+    fhirRoutes({ capabilityStatement: deps.capabilityStatement, baseUrl: config.fhirBaseUrl, router: deps.fhirRouter }),
+  );
   app.use((req) => {
     throw FhirError.notFound(`no route for ${req.method} ${req.originalUrl.split('?')[0]}`);
   });

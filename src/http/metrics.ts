@@ -42,7 +42,7 @@ export function createMetrics(poolStats: () => PoolStats | undefined): Metrics {
     middleware(req, res, next) {
       const end = duration.startTimer();
       res.on('finish', () => {
-        const labels = { method: req.method, route: routeLabel(req), status: String(res.statusCode) };
+        const labels = { method: req.method, route: routeLabel(req, res), status: String(res.statusCode) };
         requests.inc(labels);
         end(labels);
       });

@@ -1,7 +1,9 @@
 // Every migration, in order; listed explicitly so the same list runs under tsx and from dist/.
 import type { MigrationObject } from '@mikro-orm/core';
 import { Migration20261201000000InitialSchema } from './Migration20261201000000InitialSchema.js';
+import { Migration20261201000100ResourceVersions } from './Migration20261201000100ResourceVersions.js';
 
 export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261201000000InitialSchema', class: Migration20261201000000InitialSchema },
+  { name: 'Migration20261201000100ResourceVersions', class: Migration20261201000100ResourceVersions },
 ];

@@ -16,7 +16,8 @@ export function locals(res: Response): RequestLocals {
 }
 
 /** The route a request matched, as a low-cardinality label ("unmatched" when none did). */
-export function routeLabel(req: Request): string {
+export function routeLabel(req: Request, res?: Response): string {
+  if (typeof res?.locals.routeLabel === 'string') return res.locals.routeLabel;
   const route = (req.route as { path?: unknown } | undefined)?.path;
   return typeof route === 'string' ? `${req.baseUrl}${route}` : 'unmatched';
 }
@@ -34,7 +35,7 @@ export function requestContext(logger: Logger) {
         {
           method: req.method,
           path: req.originalUrl.split('?')[0],
-          route: routeLabel(req),
+          route: routeLabel(req, res),
           status: res.statusCode,
           ms: Number(process.hrtime.bigint() - started) / 1e6,
         },

@@ -1,0 +1,330 @@
+// Mapping-driven storage of resources (D3 to D5, D13): reads stream the stored rendering, writes go
+// through MikroORM in one transaction, the triggers make the versions, overflow is kept beside.
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { UniqueConstraintViolationException } from '@mikro-orm/core';
+import type { FhirResource } from 'fhir/r4.js';
+import type { MapContext, ResourceMapping, Snapshot } from '../../mappings/types.js';
+import { entities } from '../db/entities/index.js';
+import { FhirError } from './outcome.js';
+import { splitOverflow } from './overflow.js';
+import { renderResource } from './rendering.js';
+
+export interface StoredVersion {
+  resourceType: string;
+  id: string;
+  versionId: number;
+  lastUpdated: Date;
+  deleted: boolean;
+  /** The resource as JSON text; absent for a deleted version. */
+  body?: string;
+}
+
+interface VersionRow {
+  id: string;
+  version_id: number;
+  last_updated: Date | string;
+  deleted: boolean;
+  rendered: string | null;
+  snapshot: Snapshot | string | null;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+export const isUuid = (id: string) => UUID.test(id);
+
+const entityOf = new Map<string, string>(entities.map((e) => [e.meta.tableName, e.meta.className]));
+const entity = (table: string) => {
+  const name = entityOf.get(table);
+  if (!name) throw new Error(`no entity for table ${table}`);
+  return name;
+};
+
+const VERSION_COLUMNS = `v.id, v.version_id, v.last_updated, v.deleted, v.rendered,
+  case when v.rendered is null then v.snapshot end as snapshot`;
+
+export class Repository {
+  constructor(
+    private readonly em: EntityManager,
+    private readonly ctx: MapContext,
+  ) {}
+
+  get entityManager(): EntityManager {
+    return this.em;
+  }
+
+  private async materialise(
+    mapping: ResourceMapping,
+    row: VersionRow,
+    em: EntityManager = this.em,
+  ): Promise<StoredVersion> {
+    const version: StoredVersion = {
+      resourceType: mapping.resourceType,
+      id: row.id,
+      versionId: row.version_id,
+      lastUpdated: new Date(row.last_updated),
+      deleted: row.deleted,
+    };
+    if (row.deleted) return version;
+    if (row.rendered !== null) return { ...version, body: row.rendered };
+    const snapshot = (typeof row.snapshot === 'string' ? JSON.parse(row.snapshot) : row.snapshot) as Snapshot | null;
+    if (!snapshot) return { ...version, deleted: true };
+    const body = JSON.stringify(renderResource(mapping, snapshot, version, this.ctx));
+    await em.execute(
+      'update fhir_resource_versions set rendered = ? where resource_type = ? and id = ? and version_id = ? and rendered is null',
+      [body, mapping.resourceType, row.id, row.version_id],
+    );
+    return { ...version, body };
+  }
+
+  /** The current version, or undefined when the resource never existed. */
+  async current(mapping: ResourceMapping, id: string, em: EntityManager = this.em): Promise<StoredVersion | undefined> {
+    if (!isUuid(id)) return undefined;
+    const rows = await em.execute<VersionRow[]>(
+      `select ${VERSION_COLUMNS} from fhir_resources h
+         join fhir_resource_versions v on v.resource_type = h.resource_type and v.id = h.id and v.version_id = h.version_id
+        where h.resource_type = ? and h.id = ?`,
+      [mapping.resourceType, id],
+    );
+    return rows[0] ? this.materialise(mapping, rows[0], em) : undefined;
+  }
+
+  async version(mapping: ResourceMapping, id: string, versionId: number): Promise<StoredVersion | undefined> {
+    if (!isUuid(id)) return undefined;
+    const rows = await this.em.execute<VersionRow[]>(
+      `select ${VERSION_COLUMNS} from fhir_resource_versions v where v.resource_type = ? and v.id = ? and v.version_id = ?`,
+      [mapping.resourceType, id, versionId],
+    );
+    return rows[0] ? this.materialise(mapping, rows[0]) : undefined;
+  }
+
+  async materialiseRows(mapping: ResourceMapping, rows: VersionRow[]): Promise<StoredVersion[]> {
+    const out: StoredVersion[] = [];
+    for (const row of rows) out.push(await this.materialise(mapping, row));
+    return out;
+  }
+
+  /** Creates the rows of a new resource (and with `id`, at that id: update as create). */
+  create(mapping: ResourceMapping, resource: FhirResource, id: string = randomUUID()): Promise<StoredVersion> {
+    return this.em.transactional((em) => this.write(em, mapping, resource, id, undefined));
+  }
+
+  /**
+   * Replaces a resource in one transaction. `produce` sees the current version (locked) and
+   * returns the new content, so If-Match and patches are checked against what is really there.
+   */
+  update(
+    mapping: ResourceMapping,
+    id: string,
+    produce: (current: StoredVersion | undefined) => FhirResource,
+  ): Promise<{ version: StoredVersion; created: boolean }> {
+    return this.em.transactional(async (em) => {
+      const current = await this.lockCurrent(em, mapping, id);
+      const resource = produce(current);
+      if (!current) return { version: await this.write(em, mapping, resource, id, undefined), created: true };
+      const existing = await this.snapshotOf(em, mapping, id);
+      if (!existing) throw FhirError.notFound(`${mapping.resourceType}/${id} is not known`);
+      return { version: await this.write(em, mapping, resource, id, existing, current.deleted), created: false };
+    });
+  }
+
+  /** Soft delete (D1 columns): the rows stay, marked deleted; a new version records it. */
+  delete(
+    mapping: ResourceMapping,
+    id: string,
+    check: (current: StoredVersion) => void,
+  ): Promise<StoredVersion | undefined> {
+    return this.em.transactional(async (em) => {
+      const current = await this.lockCurrent(em, mapping, id);
+      if (!current) return undefined;
+      check(current);
+      if (current.deleted) return current;
+      const existing = await this.snapshotOf(em, mapping, id);
+      const now = new Date();
+      const stamp = (values: Record<string, unknown> | undefined) =>
+        Object.fromEntries(Object.entries(values ?? {}).map(([k, v]) => [k, v === 'now' ? now : v]));
+      const { parent } = mapping.source;
+      if (parent && mapping.softDelete.parent)
+        await em.nativeUpdate(
+          entity(parent.table),
+          { id: existing?.[mapping.source.table]?.[parent.link] },
+          stamp(mapping.softDelete.parent),
+        );
+      if (mapping.softDelete.root)
+        await em.nativeUpdate(entity(mapping.source.table), { id }, stamp(mapping.softDelete.root));
+      return this.current(mapping, id, em);
+    });
+  }
+
+  private async lockCurrent(
+    em: EntityManager,
+    mapping: ResourceMapping,
+    id: string,
+  ): Promise<StoredVersion | undefined> {
+    if (!isUuid(id)) return undefined;
+    const locked = await em.execute<{ version_id: number }[]>(
+      'select version_id from fhir_resources where resource_type = ? and id = ? for update',
+      [mapping.resourceType, id],
+    );
+    return locked.length ? this.current(mapping, id, em) : undefined;
+  }
+
+  private async snapshotOf(em: EntityManager, mapping: ResourceMapping, id: string): Promise<Snapshot | undefined> {
+    const [row] = await em.execute<{ snapshot: Snapshot | string | null }[]>('select fhir_snapshot(?, ?) as snapshot', [
+      mapping.resourceType,
+      id,
+    ]);
+    const snapshot = typeof row?.snapshot === 'string' ? JSON.parse(row.snapshot) : row?.snapshot;
+    return snapshot ?? undefined;
+  }
+
+  private async write(
+    em: EntityManager,
+    mapping: ResourceMapping,
+    resource: FhirResource,
+    id: string,
+    existing: Snapshot | undefined,
+    revive = false,
+  ): Promise<StoredVersion> {
+    if (!mapping.write) throw FhirError.methodNotAllowed(`${mapping.resourceType} is read-only`, ['GET']);
+    const plan = mapping.write(resource as never, this.ctx, existing);
+    if (plan.problems.length > 0) throw FhirError.unprocessable(plan.problems);
+    const { table, parent, numbering } = mapping.source;
+    const undelete = revive ? mapping.softDelete : undefined;
+    const clear = (values: Record<string, unknown> | undefined) =>
+      Object.fromEntries(Object.entries(values ?? {}).map(([k, v]) => [k, typeof v === 'boolean' ? !v : null]));
+    if (existing) {
+      if (parent && plan.parent)
+        await this.unique(() =>
+          em.nativeUpdate(
+            entity(parent.table),
+            { id: existing[table]?.[parent.link] },
+            { ...plan.parent, ...clear(undelete?.parent) },
+          ),
+        );
+      await this.unique(() => em.nativeUpdate(entity(table), { id }, { ...plan.root, ...clear(undelete?.root) }));
+    } else {
+      const defaults = mapping.createDefaults?.(this.ctx) ?? {};
+      const root: Record<string, unknown> = { ...defaults.root, ...plan.root, id };
+      if (parent) {
+        const values: Record<string, unknown> = {
+          ...defaults.parent,
+          ...plan.parent,
+          password: `!${randomBytes(24).toString('base64url')}`,
+        };
+        root[parent.link] = await this.insertNumbered(em, entity(parent.table), values, numbering);
+      } else if (numbering && root[numbering.column] == null) {
+        root[numbering.column] = await this.nextNumber(em, numbering);
+      }
+      await this.unique(() => em.insert(entity(table), root));
+    }
+    for (const { system, value } of plan.hashes ?? []) {
+      await em.execute('delete from fhir_identifier_hashes where resource_type = ? and id = ? and system = ?', [
+        mapping.resourceType,
+        id,
+        system,
+      ]);
+      if (value !== undefined)
+        await em.execute('insert into fhir_identifier_hashes (resource_type, id, system, hash) values (?, ?, ?, ?)', [
+          mapping.resourceType,
+          id,
+          system,
+          this.ctx.secrets.hash(system, value),
+        ]);
+    }
+    const stored = await this.snapshotOf(em, mapping, id);
+    if (!stored) throw new Error(`${mapping.resourceType}/${id} was written but cannot be read back`);
+    const overflow = splitOverflow(resource, mapping.read({ ...stored, overflow: null }, this.ctx), mapping.slots);
+    const hadOverflow = stored.overflow !== null && stored.overflow !== undefined;
+    if (overflow)
+      await em.execute(
+        `insert into fhir_overflow (resource_type, id, content) values (?, ?, ?::jsonb)
+         on conflict (resource_type, id) do update set content = excluded.content`,
+        [mapping.resourceType, id, JSON.stringify(overflow)],
+      );
+    else if (hadOverflow)
+      await em.execute('delete from fhir_overflow where resource_type = ? and id = ?', [mapping.resourceType, id]);
+    const [head] = await em.execute<{ version_id: number; last_updated: Date }[]>(
+      'select version_id, last_updated from fhir_resources where resource_type = ? and id = ?',
+      [mapping.resourceType, id],
+    );
+    if (!head) throw new Error(`${mapping.resourceType}/${id} has no version: is its trigger installed?`);
+    const meta = { id, versionId: head.version_id, lastUpdated: new Date(head.last_updated) };
+    const body = JSON.stringify(
+      renderResource(mapping, { ...stored, overflow: (overflow as never) ?? null }, meta, this.ctx),
+    );
+    await em.execute(
+      'update fhir_resource_versions set rendered = ? where resource_type = ? and id = ? and version_id = ?',
+      [body, mapping.resourceType, id, head.version_id],
+    );
+    return { resourceType: mapping.resourceType, ...meta, deleted: false, body };
+  }
+
+  /** Runs a write, turning a unique violation into 409 naming the constraint. */
+  private async unique<T>(run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (error) {
+      if (error instanceof UniqueConstraintViolationException)
+        throw FhirError.duplicate(duplicateMessage(error.message));
+      throw error;
+    }
+  }
+
+  /** Inserts the parent row with a new business number, unique under concurrent creates. */
+  private async insertNumbered(
+    em: EntityManager,
+    entityName: string,
+    values: Record<string, unknown>,
+    numbering: ResourceMapping['source']['numbering'],
+  ): Promise<string> {
+    const id = randomUUID();
+    const clientNumber = !numbering || values[numbering.column] != null;
+    for (let attempt = 0; ; attempt++) {
+      const row: Record<string, unknown> = { ...values, id };
+      if (!clientNumber) row[numbering!.column] = await this.nextNumber(em, numbering!, attempt > 0);
+      await em.execute('savepoint fhir_number');
+      try {
+        await em.insert(entityName, row);
+        await em.execute('release savepoint fhir_number');
+        return id;
+      } catch (error) {
+        await em.execute('rollback to savepoint fhir_number');
+        const numberTaken =
+          error instanceof UniqueConstraintViolationException &&
+          /userId|Number|Code/.test(error.message) &&
+          !/email/.test(error.message);
+        if (clientNumber || !numberTaken || attempt >= 5) {
+          if (error instanceof UniqueConstraintViolationException)
+            throw FhirError.duplicate(duplicateMessage(error.message));
+          throw error;
+        }
+      }
+    }
+  }
+
+  private async nextNumber(
+    em: EntityManager,
+    numbering: NonNullable<ResourceMapping['source']['numbering']>,
+    resync = false,
+  ): Promise<string> {
+    const { table, column, prefix, width } = numbering;
+    const highest = `(select coalesce(max(substring("${column}" from '^${prefix}([0-9]+)$')::bigint), 0) from "${table}" where "${column}" like '${prefix}%')`;
+    const sql = resync
+      ? `update fhir_counters set value = greatest(value, ${highest}) + 1 where name = ? returning value`
+      : 'update fhir_counters set value = value + 1 where name = ? returning value';
+    let [row] = await em.execute<{ value: string | number }[]>(sql, [prefix]);
+    if (!row)
+      [row] = await em.execute<{ value: string | number }[]>(
+        `insert into fhir_counters (name, value) values (?, ${highest} + 1)
+         on conflict (name) do update set value = fhir_counters.value + 1 returning value`,
+        [prefix],
+      );
+    return `${prefix}${String(row!.value).padStart(width, '0')}`;
+  }
+}
+
+function duplicateMessage(message: string): string {
+  if (/users_email_key/.test(message)) return 'another account already uses this email address';
+  if (/userId_key/.test(message)) return 'another record already uses this business number';
+  return 'another record already holds a value that must be unique';
+}
