@@ -31,8 +31,31 @@ function fromBodyParser(error: BodyParserError): FhirError | undefined {
   }
 }
 
+const UNAVAILABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  '57P01',
+  '57P02',
+  '57P03',
+  '53300',
+]);
+
+/** The database is down, restarting or out of connections: a 503 the client may retry. */
+function isDatabaseUnavailable(error: unknown): boolean {
+  const { code, message } = error as { code?: unknown; message?: unknown };
+  return (
+    (typeof code === 'string' && UNAVAILABLE_CODES.has(code)) ||
+    (typeof message === 'string' &&
+      /Timeout acquiring a connection|Connection terminated|connect ECONNREFUSED/.test(message))
+  );
+}
+
 export function toFhirError(error: unknown, requestId: string): FhirError {
   if (error instanceof FhirError) return error;
+  if (isDatabaseUnavailable(error))
+    return FhirError.unavailable('the database is not reachable right now; retry shortly');
   if (error && typeof error === 'object') {
     const parsed = fromBodyParser(error as BodyParserError);
     if (parsed) return parsed;

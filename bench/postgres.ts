@@ -1,0 +1,39 @@
+// The PostgreSQL server the benchmarks run on (BENCH_DATABASE_URL): fresh databases, dropped after.
+import pg from 'pg';
+
+export const benchServerUrl = process.env.BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
+
+/** Runs statements on the server's maintenance database, one connection per call. */
+export async function admin(sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: benchServerUrl });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+/** Drops (if left from an earlier run) and creates database `name`; returns its URL. */
+export async function freshDatabase(name: string): Promise<string> {
+  await dropDatabase(name);
+  await admin(`create database "${name}"`);
+  const url = new URL(benchServerUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+export async function dropDatabase(name: string): Promise<void> {
+  await admin(`drop database if exists "${name}" with (force)`);
+}
+
+/** Runs one query on `url` with a connection of its own. */
+export async function query<T extends pg.QueryResultRow>(url: string, sql: string): Promise<T[]> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query<T>(sql)).rows;
+  } finally {
+    await client.end();
+  }
+}
