@@ -67,7 +67,7 @@ export const patientMapping = defineMapping<Patient>({
     from: 'patients p join users u on u.id = p."userId"',
     id: 'p.id',
     parent: { table: 'users', link: 'userId' },
-    numbering: { table: 'users', column: 'userId', prefix: 'PAT-', width: 6 },
+    numbering: { table: 'users', column: 'userId', prefix: 'PAT-', width: 6, sequence: 'fhir_patient_number_seq' },
   },
   compartment: { Patient: 'p.id' },
   summary: [

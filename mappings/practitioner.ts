@@ -71,7 +71,7 @@ export const practitionerMapping = defineMapping<Practitioner>({
     from: 'doctors d join users u on u.id = d."userId"',
     id: 'd.id',
     parent: { table: 'users', link: 'userId' },
-    numbering: { table: 'users', column: 'userId', prefix: 'DOC-', width: 6 },
+    numbering: { table: 'users', column: 'userId', prefix: 'DOC-', width: 6, sequence: 'fhir_practitioner_number_seq' },
   },
   summary: ['identifier', 'active', 'name', 'telecom', 'address', 'gender', 'birthDate'],
   slots: [

@@ -94,7 +94,7 @@ export interface ResourceMapping<R extends FhirResource = FhirResource> {
     /** The parent table and the root column that references it (users for Patient). */
     parent?: { table: string; link: string };
     /** New rows: a business number assigned when the client supplies none. */
-    numbering?: { table: string; column: string; prefix: string; width: number };
+    numbering?: { table: string; column: string; prefix: string; width: number; sequence: string };
   };
   /** Patient compartment: SQL of the patient id for a row of `from` (scopes, $everything). */
   compartment?: { Patient: string };

@@ -149,7 +149,7 @@ export function loadConfig(env: Env = process.env): Config {
     host,
     databaseUrl,
     dataDir: path.resolve(read(env, 'DATA_DIR') ?? './data'),
-    dbPoolMax: integer(env, 'DB_POOL_MAX', databaseUrl ? 10 : 4, 1, 200),
+    dbPoolMax: databaseUrl ? integer(env, 'DB_POOL_MAX', 10, 1, 200) : 1,
     fhirBasePath,
     fhirBaseUrl,
     logLevel: oneOf(env, 'LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),

@@ -7,7 +7,9 @@ import { MikroORM } from '@mikro-orm/postgresql';
 import { ormOptions } from '../../mikro-orm.config.js';
 import { DataDirLock, readLock } from './data-dir-lock.js';
 
-const TOOL_CONNECTIONS = 2;
+// PGlite has one session: its socket server interleaves the protocol messages of concurrent
+// connections (electric-sql/pglite#1046), so the server uses one connection and one is left for a tool.
+const TOOL_CONNECTIONS = 1;
 
 export type DatabaseMode = 'embedded' | 'postgresql' | 'embedded-via-server';
 
@@ -98,7 +100,8 @@ async function openPostgres(clientUrl: string, poolMax: number, mode: DatabaseMo
   return wrap(orm, mode, clientUrl);
 }
 
-async function openEmbedded(dataDir: string, poolMax: number): Promise<Database> {
+async function openEmbedded(dataDir: string): Promise<Database> {
+  const poolMax = 1;
   const lock = DataDirLock.acquire(dataDir);
   let pglite: PGlite | undefined;
   let server: PGLiteSocketServer | undefined;
@@ -136,7 +139,7 @@ async function openEmbedded(dataDir: string, poolMax: number): Promise<Database>
 export function openDatabase(options: DatabaseOptions): Promise<Database> {
   return options.databaseUrl
     ? openPostgres(options.databaseUrl, options.poolMax, 'postgresql')
-    : openEmbedded(options.dataDir, options.poolMax);
+    : openEmbedded(options.dataDir);
 }
 
 /**
@@ -148,5 +151,5 @@ export function openDatabaseForTool(options: DatabaseOptions): Promise<Database>
   const holder = readLock(options.dataDir);
   if (holder?.databaseSocket)
     return openPostgres(`postgresql://postgres@${holder.databaseSocket}/postgres`, 1, 'embedded-via-server');
-  return openEmbedded(options.dataDir, options.poolMax);
+  return openEmbedded(options.dataDir);
 }

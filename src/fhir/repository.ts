@@ -6,6 +6,7 @@ import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { FhirResource } from 'fhir/r4.js';
 import type { MapContext, ResourceMapping, Snapshot } from '../../mappings/types.js';
 import { entities } from '../db/entities/index.js';
+import { preparedQuery } from '../db/prepared-query.js';
 import { FhirError } from './outcome.js';
 import { splitOverflow } from './overflow.js';
 import { renderResource } from './rendering.js';
@@ -42,6 +43,10 @@ const entity = (table: string) => {
 const VERSION_COLUMNS = `v.id, v.version_id, v.last_updated, v.deleted, v.rendered,
   case when v.rendered is null then v.snapshot end as snapshot`;
 
+const CURRENT_SQL = `select ${VERSION_COLUMNS} from fhir_resources h
+  join fhir_resource_versions v on v.resource_type = h.resource_type and v.id = h.id and v.version_id = h.version_id
+  where h.resource_type = $1 and h.id = $2`;
+
 export class Repository {
   constructor(
     private readonly em: EntityManager,
@@ -77,8 +82,15 @@ export class Repository {
   }
 
   /** The current version, or undefined when the resource never existed. */
-  async current(mapping: ResourceMapping, id: string, em: EntityManager = this.em): Promise<StoredVersion | undefined> {
+  async current(mapping: ResourceMapping, id: string, em?: EntityManager): Promise<StoredVersion | undefined> {
     if (!isUuid(id)) return undefined;
+    if (!em) {
+      const [row] = await preparedQuery<VersionRow>(this.em, 'fhir_read_current', CURRENT_SQL, [
+        mapping.resourceType,
+        id,
+      ]);
+      return row ? this.materialise(mapping, row) : undefined;
+    }
     const rows = await em.execute<VersionRow[]>(
       `select ${VERSION_COLUMNS} from fhir_resources h
          join fhir_resource_versions v on v.resource_type = h.resource_type and v.id = h.id and v.version_id = h.version_id
@@ -302,23 +314,19 @@ export class Repository {
     }
   }
 
+  /** The next business number; `resync` first moves the sequence past numbers others wrote. */
   private async nextNumber(
     em: EntityManager,
     numbering: NonNullable<ResourceMapping['source']['numbering']>,
     resync = false,
   ): Promise<string> {
-    const { table, column, prefix, width } = numbering;
-    const highest = `(select coalesce(max(substring("${column}" from '^${prefix}([0-9]+)$')::bigint), 0) from "${table}" where "${column}" like '${prefix}%')`;
-    const sql = resync
-      ? `update fhir_counters set value = greatest(value, ${highest}) + 1 where name = ? returning value`
-      : 'update fhir_counters set value = value + 1 where name = ? returning value';
-    let [row] = await em.execute<{ value: string | number }[]>(sql, [prefix]);
-    if (!row)
-      [row] = await em.execute<{ value: string | number }[]>(
-        `insert into fhir_counters (name, value) values (?, ${highest} + 1)
-         on conflict (name) do update set value = fhir_counters.value + 1 returning value`,
-        [prefix],
+    const { table, column, prefix, width, sequence } = numbering;
+    if (resync)
+      await em.execute(
+        `select setval('"${sequence}"', greatest((select last_value from "${sequence}"),
+           (select coalesce(max(substring("${column}" from '^${prefix}([0-9]+)$')::bigint), 0) from "${table}")))`,
       );
+    const [row] = await em.execute<{ value: string | number }[]>(`select nextval('"${sequence}"') as value`);
     return `${prefix}${String(row!.value).padStart(width, '0')}`;
   }
 }

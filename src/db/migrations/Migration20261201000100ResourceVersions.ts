@@ -3,6 +3,11 @@
 // change of a mapped row, by us or by another application, into a new version.
 import { Migration } from '@mikro-orm/migrations';
 
+const NUMBER_SEQUENCES = [
+  ['fhir_patient_number_seq', 'PAT-'],
+  ['fhir_practitioner_number_seq', 'DOC-'],
+] as const;
+
 export class Migration20261201000100ResourceVersions extends Migration {
   override async up(): Promise<void> {
     this.addSql(`create table "fhir_resources" (
@@ -42,12 +47,14 @@ export class Migration20261201000100ResourceVersions extends Migration {
       constraint "fhir_identifier_hashes_pkey" primary key ("resource_type", "id", "system")
     );`);
     this.addSql(`create index "fhir_identifier_hashes_lookup" on "fhir_identifier_hashes" ("system", "hash");`);
-    this.addSql(`create table "fhir_counters" (
-      "name" varchar(32) not null,
-      "value" bigint not null,
-      constraint "fhir_counters_pkey" primary key ("name")
-    );`);
-
+    // Business numbers (PAT-, DOC-) for rows created through FHIR: sequences take no row lock, so
+    // concurrent creates never wait on each other; they start after the numbers already in use.
+    for (const [sequence, prefix] of NUMBER_SEQUENCES) {
+      this.addSql(`create sequence "${sequence}" minvalue 1;`);
+      this.addSql(
+        `select setval('"${sequence}"', coalesce((select max(substring("userId" from '^${prefix}([0-9]+)$')::bigint) from users), 0) + 1, false);`,
+      );
+    }
     // The rows a resource is rendered from, secrets left out. Money (numeric) as text so it stays exact.
     this.addSql(`create or replace function fhir_snapshot(p_type text, p_id uuid) returns jsonb
       language plpgsql stable as $$
@@ -148,13 +155,8 @@ export class Migration20261201000100ResourceVersions extends Migration {
   override async down(): Promise<void> {
     for (const table of ['users', 'patients', 'doctors'])
       this.addSql(`drop trigger if exists "fhir_track" on "${table}";`);
-    for (const table of [
-      'fhir_counters',
-      'fhir_identifier_hashes',
-      'fhir_overflow',
-      'fhir_resource_versions',
-      'fhir_resources',
-    ])
+    for (const [sequence] of NUMBER_SEQUENCES) this.addSql(`drop sequence if exists "${sequence}";`);
+    for (const table of ['fhir_identifier_hashes', 'fhir_overflow', 'fhir_resource_versions', 'fhir_resources'])
       this.addSql(`drop table if exists "${table}" cascade;`);
     for (const fn of ['fhir_track_users', 'fhir_track_patients', 'fhir_track_doctors', 'fhir_track_overflow'])
       this.addSql(`drop function if exists ${fn}();`);
