@@ -65,7 +65,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       mappings,
       date: new Date().toISOString(),
     });
-    const fhirRouter = createFhirRouter(mappings, () => new Repository(db.orm.em.fork(), ctx), ctx);
+    const fhirRouter = createFhirRouter(mappings, () => new Repository(db.orm.em, ctx), ctx);
     const app = createApp({
       config,
       logger,

@@ -48,10 +48,17 @@ const CURRENT_SQL = `select ${VERSION_COLUMNS} from fhir_resources h
   where h.resource_type = $1 and h.id = $2`;
 
 export class Repository {
+  private forked: EntityManager | undefined;
+
+  /** `root` is the ORM's global EntityManager: reads use its pool; a fork is made only for work that needs one. */
   constructor(
-    private readonly em: EntityManager,
+    private readonly root: EntityManager,
     private readonly ctx: MapContext,
   ) {}
+
+  private get em(): EntityManager {
+    return (this.forked ??= this.root.fork());
+  }
 
   get entityManager(): EntityManager {
     return this.em;
@@ -85,7 +92,7 @@ export class Repository {
   async current(mapping: ResourceMapping, id: string, em?: EntityManager): Promise<StoredVersion | undefined> {
     if (!isUuid(id)) return undefined;
     if (!em) {
-      const [row] = await preparedQuery<VersionRow>(this.em, 'fhir_read_current', CURRENT_SQL, [
+      const [row] = await preparedQuery<VersionRow>(this.root, 'fhir_read_current', CURRENT_SQL, [
         mapping.resourceType,
         id,
       ]);
@@ -277,7 +284,7 @@ export class Repository {
       return await run();
     } catch (error) {
       if (error instanceof UniqueConstraintViolationException)
-        throw FhirError.duplicate(duplicateMessage(error.message));
+        throw FhirError.duplicate(duplicateMessage(constraintOf(error)));
       throw error;
     }
   }
@@ -303,11 +310,10 @@ export class Repository {
         await em.execute('rollback to savepoint fhir_number');
         const numberTaken =
           error instanceof UniqueConstraintViolationException &&
-          /userId|Number|Code/.test(error.message) &&
-          !/email/.test(error.message);
+          constraintOf(error) === `${numbering?.table}_${numbering?.column}_key`;
         if (clientNumber || !numberTaken || attempt >= 5) {
           if (error instanceof UniqueConstraintViolationException)
-            throw FhirError.duplicate(duplicateMessage(error.message));
+            throw FhirError.duplicate(duplicateMessage(constraintOf(error)));
           throw error;
         }
       }
@@ -331,8 +337,14 @@ export class Repository {
   }
 }
 
-function duplicateMessage(message: string): string {
-  if (/users_email_key/.test(message)) return 'another account already uses this email address';
-  if (/userId_key/.test(message)) return 'another record already uses this business number';
+/** The unique constraint a violation names (PostgreSQL reports it in `constraint`). */
+function constraintOf(error: UniqueConstraintViolationException): string | undefined {
+  const cause = error as unknown as { constraint?: string; message: string };
+  return cause.constraint ?? /unique constraint "([^"]+)"/.exec(cause.message)?.[1];
+}
+
+function duplicateMessage(constraint: string | undefined): string {
+  if (constraint === 'users_email_key') return 'another account already uses this email address';
+  if (constraint === 'users_userId_key') return 'another record already uses this business number';
   return 'another record already holds a value that must be unique';
 }

@@ -75,6 +75,19 @@ describe('REST › Patient interactions (http.html)', function () {
       expect(new Set(numbers).size).to.equal(12);
     });
 
+    it('skips PAT- numbers that another application has already used', async () => {
+      const { rows } = await sql.query(`select nextval('fhir_patient_number_seq') as n`);
+      const taken = `PAT-${String(Number(rows[0].n) + 1).padStart(6, '0')}`;
+      await sql.query(
+        `insert into users ("userId", email, "firstName", "lastName", password) values ($1, $2, 'Other', 'App', 'x')`,
+        [taken, `${taken}@other-app.example.org`],
+      );
+      const res = await call('POST', '/Patient', { body: newPatient() });
+      expect(res.status, res.text).to.equal(201);
+      const number = res.body.identifier.find((i: any) => i.system.endsWith('/patient-number')).value;
+      expect(number > taken).to.equal(true);
+    });
+
     it('If-None-Exist: returns the match instead of creating, 412 when several match', async () => {
       const patient = await created();
       const email = patient.telecom[0].value;
