@@ -237,20 +237,31 @@ export class Repository {
       await this.unique(() => em.insert(entity(table), root));
     }
     for (const { system, value } of plan.hashes ?? []) {
-      await em.execute('delete from fhir_identifier_hashes where resource_type = ? and id = ? and system = ?', [
-        mapping.resourceType,
-        id,
-        system,
-      ]);
       if (value !== undefined)
-        await em.execute('insert into fhir_identifier_hashes (resource_type, id, system, hash) values (?, ?, ?, ?)', [
+        await em.execute(
+          `insert into fhir_identifier_hashes (resource_type, id, system, hash) values (?, ?, ?, ?)
+           on conflict (resource_type, id, system) do update set hash = excluded.hash`,
+          [mapping.resourceType, id, system, this.ctx.secrets.hash(system, value)],
+        );
+      else if (existing)
+        await em.execute('delete from fhir_identifier_hashes where resource_type = ? and id = ? and system = ?', [
           mapping.resourceType,
           id,
           system,
-          this.ctx.secrets.hash(system, value),
         ]);
     }
-    const stored = await this.snapshotOf(em, mapping, id);
+    // The head cannot move again in this transaction: the triggers keep one version per transaction.
+    const [written] = await em.execute<
+      { snapshot: Snapshot | string | null; version_id: number; last_updated: Date }[]
+    >(
+      `select fhir_snapshot(?, ?) as snapshot, h.version_id, h.last_updated
+         from fhir_resources h where h.resource_type = ? and h.id = ?`,
+      [mapping.resourceType, id, mapping.resourceType, id],
+    );
+    if (!written) throw new Error(`${mapping.resourceType}/${id} has no version: is its trigger installed?`);
+    const stored = (
+      typeof written.snapshot === 'string' ? JSON.parse(written.snapshot) : written.snapshot
+    ) as Snapshot | null;
     if (!stored) throw new Error(`${mapping.resourceType}/${id} was written but cannot be read back`);
     const overflow = splitOverflow(resource, mapping.read({ ...stored, overflow: null }, this.ctx), mapping.slots);
     const hadOverflow = stored.overflow !== null && stored.overflow !== undefined;
@@ -262,18 +273,13 @@ export class Repository {
       );
     else if (hadOverflow)
       await em.execute('delete from fhir_overflow where resource_type = ? and id = ?', [mapping.resourceType, id]);
-    const [head] = await em.execute<{ version_id: number; last_updated: Date }[]>(
-      'select version_id, last_updated from fhir_resources where resource_type = ? and id = ?',
-      [mapping.resourceType, id],
-    );
-    if (!head) throw new Error(`${mapping.resourceType}/${id} has no version: is its trigger installed?`);
-    const meta = { id, versionId: head.version_id, lastUpdated: new Date(head.last_updated) };
+    const meta = { id, versionId: written.version_id, lastUpdated: new Date(written.last_updated) };
     const body = JSON.stringify(
       renderResource(mapping, { ...stored, overflow: (overflow as never) ?? null }, meta, this.ctx),
     );
     await em.execute(
       'update fhir_resource_versions set rendered = ? where resource_type = ? and id = ? and version_id = ?',
-      [body, mapping.resourceType, id, head.version_id],
+      [body, mapping.resourceType, id, written.version_id],
     );
     return { resourceType: mapping.resourceType, ...meta, deleted: false, body };
   }
@@ -283,8 +289,9 @@ export class Repository {
     try {
       return await run();
     } catch (error) {
-      if (error instanceof UniqueConstraintViolationException)
-        throw FhirError.duplicate(duplicateMessage(constraintOf(error)));
+      // the ORM's exception, or the driver's error (SQLSTATE 23505) from the query builder
+      if (error instanceof UniqueConstraintViolationException || (error as { code?: unknown }).code === '23505')
+        throw FhirError.duplicate(duplicateMessage(constraintOf(error as UniqueConstraintViolationException)));
       throw error;
     }
   }
@@ -301,22 +308,16 @@ export class Repository {
     for (let attempt = 0; ; attempt++) {
       const row: Record<string, unknown> = { ...values, id };
       if (!clientNumber) row[numbering!.column] = await this.nextNumber(em, numbering!, attempt > 0);
-      await em.execute('savepoint fhir_number');
-      try {
-        await em.insert(entityName, row);
-        await em.execute('release savepoint fhir_number');
+      if (clientNumber) {
+        await this.unique(() => em.insert(entityName, row));
         return id;
-      } catch (error) {
-        await em.execute('rollback to savepoint fhir_number');
-        const numberTaken =
-          error instanceof UniqueConstraintViolationException &&
-          constraintOf(error) === `${numbering?.table}_${numbering?.column}_key`;
-        if (clientNumber || !numberTaken || attempt >= 5) {
-          if (error instanceof UniqueConstraintViolationException)
-            throw FhirError.duplicate(duplicateMessage(constraintOf(error)));
-          throw error;
-        }
       }
+      // A number another application took is skipped: the insert does nothing and we try the next.
+      const result = await this.unique(() =>
+        em.createQueryBuilder(entityName).insert(row).onConflict(numbering!.column).ignore().execute('run'),
+      );
+      if (result.affectedRows === 1) return id;
+      if (attempt >= 5) throw FhirError.conflict('could not assign a free business number; retry');
     }
   }
 
