@@ -6,7 +6,8 @@ import { MARITAL_STATUS, maritalStatusColumn } from './datatypes/code-maps.js';
 import { fits, fullDate, str } from './datatypes/columns.js';
 import { firstOf, renderTelecom, telecomSlot } from './datatypes/contact-point.js';
 import { officialName, officialNameSlot, renderOfficialName } from './datatypes/human-name.js';
-import { dateParam, stringParam, tokenParam } from './params.js';
+import { personSearch } from './datatypes/person-search.js';
+import { dateParam, tokenParam } from './params.js';
 import { defineMapping, type JsonRow, type MapContext, type WriteProblem } from './types.js';
 
 export const US_SSN = 'http://hl7.org/fhir/sid/us-ssn';
@@ -112,21 +113,7 @@ export const patientMapping = defineMapping<Patient>({
         return { sql: ors.length ? `(${ors.join(' or ')})` : 'false', params };
       },
     }),
-    family: stringParam('http://hl7.org/fhir/SearchParameter/individual-family', ['u."lastName"']),
-    given: stringParam('http://hl7.org/fhir/SearchParameter/individual-given', ['u."firstName"']),
-    name: stringParam('http://hl7.org/fhir/SearchParameter/Patient-name', ['u."firstName"', 'u."lastName"']),
-    email: tokenParam({
-      definition: 'http://hl7.org/fhir/SearchParameter/individual-email',
-      where: ({ code }) => ({ sql: 'lower(u.email) = lower(?)', params: [code] }),
-    }),
-    phone: tokenParam({
-      definition: 'http://hl7.org/fhir/SearchParameter/individual-phone',
-      where: ({ code }) => ({ sql: 'u."phoneNumber" = ?', params: [code] }),
-    }),
-    gender: tokenParam({
-      definition: 'http://hl7.org/fhir/SearchParameter/individual-gender',
-      where: ({ code }) => ({ sql: 'u.gender = ?', params: [code] }),
-    }),
+    ...personSearch('Patient'),
     birthdate: dateParam('http://hl7.org/fhir/SearchParameter/individual-birthdate', 'u."dateOfBirth"'),
     active: tokenParam({
       definition: 'http://hl7.org/fhir/SearchParameter/Patient-active',

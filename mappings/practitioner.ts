@@ -6,7 +6,8 @@ import { addressColumns, homeAddressSlot, renderAddress } from './datatypes/addr
 import { fits, fullDate, str } from './datatypes/columns.js';
 import { firstOf, renderTelecom, telecomSlot } from './datatypes/contact-point.js';
 import { officialName, officialNameSlot, renderOfficialName } from './datatypes/human-name.js';
-import { stringParam, tokenParam } from './params.js';
+import { personSearch } from './datatypes/person-search.js';
+import { tokenParam } from './params.js';
 import { defineMapping, type JsonRow, type MapContext, type WriteProblem } from './types.js';
 
 export const PRACTITIONER_PROFILE = 'https://fhir-interop-server.dev/fhir/StructureDefinition/practitioner';
@@ -100,21 +101,7 @@ export const practitionerMapping = defineMapping<Practitioner>({
           : { sql: 'false', params: [] };
       },
     }),
-    family: stringParam('http://hl7.org/fhir/SearchParameter/individual-family', ['u."lastName"']),
-    given: stringParam('http://hl7.org/fhir/SearchParameter/individual-given', ['u."firstName"']),
-    name: stringParam('http://hl7.org/fhir/SearchParameter/Practitioner-name', ['u."firstName"', 'u."lastName"']),
-    email: tokenParam({
-      definition: 'http://hl7.org/fhir/SearchParameter/individual-email',
-      where: ({ code }) => ({ sql: 'lower(u.email) = lower(?)', params: [code] }),
-    }),
-    phone: tokenParam({
-      definition: 'http://hl7.org/fhir/SearchParameter/individual-phone',
-      where: ({ code }) => ({ sql: 'u."phoneNumber" = ?', params: [code] }),
-    }),
-    gender: tokenParam({
-      definition: 'http://hl7.org/fhir/SearchParameter/individual-gender',
-      where: ({ code }) => ({ sql: 'u.gender = ?', params: [code] }),
-    }),
+    ...personSearch('Practitioner'),
     active: tokenParam({
       definition: 'http://hl7.org/fhir/SearchParameter/Practitioner-active',
       where: ({ code }) => ({
