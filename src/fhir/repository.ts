@@ -64,11 +64,8 @@ export class Repository {
     return this.em;
   }
 
-  private async materialise(
-    mapping: ResourceMapping,
-    row: VersionRow,
-    em: EntityManager = this.em,
-  ): Promise<StoredVersion> {
+  /** `em` is the transaction's when there is one; the lazy rendering's update otherwise forks. */
+  private async materialise(mapping: ResourceMapping, row: VersionRow, em?: EntityManager): Promise<StoredVersion> {
     const version: StoredVersion = {
       resourceType: mapping.resourceType,
       id: row.id,
@@ -81,7 +78,7 @@ export class Repository {
     const snapshot = (typeof row.snapshot === 'string' ? JSON.parse(row.snapshot) : row.snapshot) as Snapshot | null;
     if (!snapshot) return { ...version, deleted: true };
     const body = JSON.stringify(renderResource(mapping, snapshot, version, this.ctx));
-    await em.execute(
+    await (em ?? this.em).execute(
       'update fhir_resource_versions set rendered = ? where resource_type = ? and id = ? and version_id = ? and rendered is null',
       [body, mapping.resourceType, row.id, row.version_id],
     );

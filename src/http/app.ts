@@ -47,6 +47,7 @@ export function createApp(deps: AppDeps): Express {
   const { config } = deps;
   const app = express();
   app.disable('x-powered-by');
+  app.set('etag', false); // FHIR ETags are versions, set by the interactions; no hashing of every body
   app.set('trust proxy', config.trustProxy);
   app.set('query parser', 'simple');
 

@@ -50,7 +50,8 @@ export function send(res: Response, response: FhirResponse, pretty: boolean): vo
   if (response.text === undefined && response.json === undefined) return void res.end();
   let text = response.text ?? JSON.stringify(response.json, null, pretty ? 2 : undefined);
   if (pretty && response.text !== undefined) text = JSON.stringify(JSON.parse(text), null, 2);
-  res.type('application/fhir+json').send(text);
+  res.setHeader('Content-Type', 'application/fhir+json; charset=utf-8');
+  res.send(text);
 }
 
 export function fhirRoutes(deps: FhirRouteDeps): Router {
