@@ -8,7 +8,7 @@ import { firstOf, renderTelecom, telecomSlot } from './datatypes/contact-point.j
 import { officialName, officialNameSlot, renderOfficialName } from './datatypes/human-name.js';
 import { personSearch } from './datatypes/person-search.js';
 import { dateParam, tokenParam } from './params.js';
-import { defineMapping, type JsonRow, type MapContext, type WriteProblem } from './types.js';
+import { defineMapping, READ_WRITE_INTERACTIONS, type JsonRow, type MapContext, type WriteProblem } from './types.js';
 
 export const US_SSN = 'http://hl7.org/fhir/sid/us-ssn';
 export const PATIENT_PROFILE = 'https://fhir-interop-server.dev/fhir/StructureDefinition/patient';
@@ -52,17 +52,7 @@ function contactName(contact: PatientContact | undefined): string | undefined {
 export const patientMapping = defineMapping<Patient>({
   resourceType: 'Patient',
   profile: PATIENT_PROFILE,
-  interactions: [
-    'read',
-    'vread',
-    'search-type',
-    'create',
-    'update',
-    'patch',
-    'delete',
-    'history-instance',
-    'history-type',
-  ],
+  interactions: READ_WRITE_INTERACTIONS,
   source: {
     table: 'patients',
     from: 'patients p join users u on u.id = p."userId"',

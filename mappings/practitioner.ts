@@ -8,7 +8,7 @@ import { firstOf, renderTelecom, telecomSlot } from './datatypes/contact-point.j
 import { officialName, officialNameSlot, renderOfficialName } from './datatypes/human-name.js';
 import { personSearch } from './datatypes/person-search.js';
 import { tokenParam } from './params.js';
-import { defineMapping, type JsonRow, type MapContext, type WriteProblem } from './types.js';
+import { defineMapping, READ_WRITE_INTERACTIONS, type JsonRow, type MapContext, type WriteProblem } from './types.js';
 
 export const PRACTITIONER_PROFILE = 'https://fhir-interop-server.dev/fhir/StructureDefinition/practitioner';
 export const SPECIALIZATION_EXTENSION =
@@ -56,17 +56,7 @@ function renderQualifications(d: JsonRow, ctx: MapContext): PractitionerQualific
 export const practitionerMapping = defineMapping<Practitioner>({
   resourceType: 'Practitioner',
   profile: PRACTITIONER_PROFILE,
-  interactions: [
-    'read',
-    'vread',
-    'search-type',
-    'create',
-    'update',
-    'patch',
-    'delete',
-    'history-instance',
-    'history-type',
-  ],
+  interactions: READ_WRITE_INTERACTIONS,
   source: {
     table: 'doctors',
     from: 'doctors d join users u on u.id = d."userId"',

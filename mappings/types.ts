@@ -8,6 +8,19 @@ export type ResourceType = FhirResource['resourceType'];
 export type Interaction =
   'read' | 'vread' | 'search-type' | 'create' | 'update' | 'patch' | 'delete' | 'history-instance' | 'history-type';
 
+/** Every instance and type interaction: a resource the server reads and writes. */
+export const READ_WRITE_INTERACTIONS: readonly Interaction[] = [
+  'read',
+  'vread',
+  'search-type',
+  'create',
+  'update',
+  'patch',
+  'delete',
+  'history-instance',
+  'history-type',
+];
+
 export type SearchParamType = 'string' | 'token' | 'date' | 'reference' | 'number' | 'quantity' | 'uri' | 'composite';
 
 /** One comma-separated part of one search value. */

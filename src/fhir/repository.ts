@@ -21,7 +21,8 @@ export interface StoredVersion {
   body?: string;
 }
 
-interface VersionRow {
+/** A row of fhir_resource_versions as the reads select it (the snapshot only when not yet rendered). */
+export interface VersionRow {
   id: string;
   version_id: number;
   last_updated: Date | string;

@@ -3,6 +3,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { MapContext, ResourceMapping, SqlCondition } from '../../mappings/types.js';
 import { FhirError } from '../fhir/outcome.js';
+import type { VersionRow } from '../fhir/repository.js';
 import type { Query } from '../fhir/request.js';
 import { parseSearch } from './parse.js';
 
@@ -66,20 +67,11 @@ export function compileSearch(
   };
 }
 
-export interface SearchRow {
-  id: string;
-  version_id: number;
-  last_updated: Date;
-  deleted: boolean;
-  rendered: string | null;
-  snapshot: unknown;
-}
-
 export async function runSearch(
   em: EntityManager,
   mapping: ResourceMapping,
   search: CompiledSearch,
-): Promise<{ rows: SearchRow[]; total: number }> {
+): Promise<{ rows: VersionRow[]; total: number }> {
   const from = `fhir_resources h join ${mapping.source.from} on ${mapping.source.id} = h.id
     join fhir_resource_versions v on v.resource_type = h.resource_type and v.id = h.id and v.version_id = h.version_id`;
   const filter = `h.resource_type = ? and not h.deleted and ${search.where.sql}`;
@@ -87,7 +79,7 @@ export async function runSearch(
   const rows =
     search.count === 0
       ? []
-      : await em.execute<SearchRow[]>(
+      : await em.execute<VersionRow[]>(
           `select v.id, v.version_id, v.last_updated, v.deleted, v.rendered, case when v.rendered is null then v.snapshot end as snapshot
              from ${from} where ${filter} order by h.last_updated desc, h.id limit ? offset ?`,
           [...params, search.count, search.offset],

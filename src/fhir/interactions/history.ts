@@ -2,17 +2,11 @@
 // first, with _since, _at, _count and keyset paging that stays stable while versions are added.
 import type { ResourceMapping } from '../../../mappings/types.js';
 import { FhirError } from '../outcome.js';
-import type { Repository } from '../repository.js';
+import type { Repository, VersionRow } from '../repository.js';
 import { single, type FhirRequest, type FhirResponse } from '../request.js';
 
-interface HistoryRow {
+interface HistoryRow extends VersionRow {
   resource_type: string;
-  id: string;
-  version_id: number;
-  last_updated: Date;
-  deleted: boolean;
-  rendered: string | null;
-  snapshot: unknown;
   cursor_time: string;
 }
 
@@ -90,7 +84,7 @@ export async function history(
   const pageRows = rows.slice(0, count);
   const entries: string[] = [];
   for (const row of pageRows) {
-    const [version] = await repository.materialiseRows(mappings.get(row.resource_type)!, [row as never]);
+    const [version] = await repository.materialiseRows(mappings.get(row.resource_type)!, [row]);
     const first = row.version_id === 1;
     const method = version!.deleted ? 'DELETE' : first ? 'POST' : 'PUT';
     const status = version!.deleted ? '204 No Content' : first ? '201 Created' : '200 OK';

@@ -33,7 +33,7 @@ export async function searchType(ctx: InteractionContext, mapContext: MapContext
     mapping,
     summary === 'count' ? { ...search, count: 0 } : search,
   );
-  const versions = await repository.materialiseRows(mapping, rows as never);
+  const versions = await repository.materialiseRows(mapping, rows);
   const links = [{ relation: 'self', url: selfLink(request.baseUrl, mapping.resourceType, request.query) }];
   if (search.offset + rows.length < total && rows.length > 0)
     links.push({
