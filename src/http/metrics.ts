@@ -25,7 +25,7 @@ export function createMetrics(poolStats: () => PoolStats | undefined): Metrics {
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [registry],
   });
-  const pool = new Gauge({
+  new Gauge({
     name: 'db_pool_connections',
     help: 'Database pool connections, by state (used, free, pending acquires, max)',
     labelNames: ['state'] as const,
@@ -36,7 +36,6 @@ export function createMetrics(poolStats: () => PoolStats | undefined): Metrics {
       for (const [state, value] of Object.entries(stats)) this.set({ state }, value);
     },
   });
-  void pool;
   return {
     registry,
     middleware(req, res, next) {

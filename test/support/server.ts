@@ -1,12 +1,19 @@
-// Runs the real server in-process on a fresh database, listening on a free port.
+// Runs the real server in-process on a fresh database, listening on a free port, with a FHIR
+// client for its base and a direct SQL connection to its database.
+import pg from 'pg';
 import { loadConfig, type Config } from '../../src/config.js';
 import { createLogger } from '../../src/log.js';
 import { startServer, type RunningServer } from '../../src/server.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
+import { fhirClient } from './fhir-client.js';
 
 export interface TestServer extends RunningServer {
   config: Config;
   database: TestDatabase;
+  /** FHIR calls relative to the server's FHIR base. */
+  call: ReturnType<typeof fhirClient>;
+  /** SQL straight to the server's database, as another application would write it. */
+  sql: pg.Client;
   stop(): Promise<void>;
 }
 
@@ -22,10 +29,15 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
     ...env,
   });
   const server = await startServer(config, createLogger(config.logLevel));
+  const sql = new pg.Client({ connectionString: server.db.clientUrl });
+  await sql.connect();
   return Object.assign(server, {
     config,
     database,
+    call: fhirClient(`${server.url}${config.fhirBasePath}`),
+    sql,
     async stop() {
+      await sql.end();
       await server.close();
       await database.drop();
     },

@@ -1,25 +1,19 @@
 // FHIR REST interactions on Patient (http.html): create, read, vread, update, patch, delete,
 // conditional forms, headers and statuses, on the embedded database or PostgreSQL.
 import { expect } from 'chai';
-import pg from 'pg';
-import { fhirClient, newPatient } from '../../support/fhir-client.js';
+import { newPatient } from '../../support/fhir-client.js';
 import { startTestServer, type TestServer } from '../../support/server.js';
 
 describe('REST › Patient interactions (http.html)', function () {
   let server: TestServer;
-  let call: ReturnType<typeof fhirClient>;
-  let sql: pg.Client;
+  let call: TestServer['call'];
+  let sql: TestServer['sql'];
 
   before(async () => {
     server = await startTestServer();
-    call = fhirClient(`${server.url}/fhir`);
-    sql = new pg.Client({ connectionString: server.db.clientUrl });
-    await sql.connect();
+    ({ call, sql } = server);
   });
-  after(async () => {
-    await sql?.end();
-    await server?.stop();
-  });
+  after(() => server?.stop());
 
   async function created(overrides: Record<string, unknown> = {}) {
     const res = await call('POST', '/Patient', { body: newPatient(overrides) });

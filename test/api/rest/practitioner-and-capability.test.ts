@@ -1,9 +1,8 @@
 // Practitioner and PractitionerRole over doctors, the SSN at rest, $validate, and the
 // CapabilityStatement generated from the registry.
 import { expect } from 'chai';
-import pg from 'pg';
 import { mappings } from '../../../mappings/index.js';
-import { fhirClient, newPatient, newPractitioner } from '../../support/fhir-client.js';
+import { newPatient, newPractitioner } from '../../support/fhir-client.js';
 import { fhirSchemaErrors } from '../../support/fhir-schema.js';
 import { startTestServer, type TestServer } from '../../support/server.js';
 
@@ -11,19 +10,14 @@ const SSN = 'http://hl7.org/fhir/sid/us-ssn';
 
 describe('REST › Practitioner, PractitionerRole, SSN, $validate and metadata', function () {
   let server: TestServer;
-  let call: ReturnType<typeof fhirClient>;
-  let sql: pg.Client;
+  let call: TestServer['call'];
+  let sql: TestServer['sql'];
 
   before(async () => {
     server = await startTestServer({ DATA_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64') });
-    call = fhirClient(`${server.url}/fhir`);
-    sql = new pg.Client({ connectionString: server.db.clientUrl });
-    await sql.connect();
+    ({ call, sql } = server);
   });
-  after(async () => {
-    await sql?.end();
-    await server?.stop();
-  });
+  after(() => server?.stop());
 
   it('creates a Practitioner with its specialization; the PractitionerRole of the same row carries it', async () => {
     const created = await call('POST', '/Practitioner', {

@@ -3,7 +3,6 @@
 // identifiers, `active`, the official name's `use`).
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { fhirClient } from '../../support/fhir-client.js';
 import { startTestServer, type TestServer } from '../../support/server.js';
 
 const SPECIALIZATION = 'https://fhir-interop-server.dev/fhir/StructureDefinition/practitioner-specialization';
@@ -151,10 +150,10 @@ function normalise(resource: Record<string, any>, sent: Record<string, any>) {
 
 describe('REST › round trip of generated resources (D4)', function () {
   let server: TestServer;
-  let call: ReturnType<typeof fhirClient>;
+  let call: TestServer['call'];
   before(async () => {
     server = await startTestServer();
-    call = fhirClient(`${server.url}/fhir`);
+    call = server.call;
   });
   after(() => server?.stop());
 

@@ -1,25 +1,19 @@
 // Versions (D5): every change of a mapped row, through FHIR or by SQL from another application,
 // is a version; concurrent writers never lose an update.
 import { expect } from 'chai';
-import pg from 'pg';
-import { fhirClient, newPatient } from '../../support/fhir-client.js';
+import { newPatient } from '../../support/fhir-client.js';
 import { startTestServer, type TestServer } from '../../support/server.js';
 
 describe('REST › versions and history of changes made by others (D5)', function () {
   let server: TestServer;
-  let call: ReturnType<typeof fhirClient>;
-  let sql: pg.Client;
+  let call: TestServer['call'];
+  let sql: TestServer['sql'];
 
   before(async () => {
     server = await startTestServer();
-    call = fhirClient(`${server.url}/fhir`);
-    sql = new pg.Client({ connectionString: server.db.clientUrl });
-    await sql.connect();
+    ({ call, sql } = server);
   });
-  after(async () => {
-    await sql?.end();
-    await server?.stop();
-  });
+  after(() => server?.stop());
 
   const create = async () => (await call('POST', '/Patient', { body: newPatient() })).body;
 
