@@ -11,6 +11,7 @@ import { inTransaction, preparedQuery, withSession, type SqlSession } from '../d
 import { FhirError } from './outcome.js';
 import { splitOverflow } from './overflow.js';
 import { renderResource } from './rendering.js';
+import { insertStatement, updateStatement } from './row-statements.js';
 
 export interface StoredVersion {
   resourceType: string;
@@ -148,18 +149,19 @@ export class Repository {
       const stamp = (values: Record<string, unknown> | undefined) =>
         Object.fromEntries(Object.entries(values ?? {}).map(([k, v]) => [k, v === 'now' ? now : v]));
       const { table, parent } = mapping.source;
-      const [written] = await sql.query<WrittenRow>(UPDATE_ROWS_SQL, [
-        mapping.resourceType,
-        id,
+      const root = stamp(mapping.softDelete.root);
+      const parentValues = parent && mapping.softDelete.parent ? stamp(mapping.softDelete.parent) : undefined;
+      const statement = updateStatement({
         table,
-        stamp(mapping.softDelete.root),
-        parent?.table ?? null,
-        parent ? (existing[table]?.[parent.link] ?? null) : null,
-        parent ? stamp(mapping.softDelete.parent) : null,
-        null,
-      ]);
-      if (!written?.version_id)
-        throw new Error(`${mapping.resourceType}/${id} has no version: is its trigger installed?`);
+        columns: Object.keys(root),
+        ...(parent && parentValues ? { parent: { table: parent.table, columns: Object.keys(parentValues) } } : {}),
+      });
+      const parentId = parent ? (existing[table]?.[parent.link] as string | undefined) : undefined;
+      await sql.query(
+        statement.text,
+        statement.values({ type: mapping.resourceType, id, root, parent: parentValues, parentId }),
+        statement.name,
+      );
       return this.current(mapping, id, sql);
     });
   }
@@ -210,53 +212,59 @@ export class Repository {
         system,
         hash: value === undefined ? null : this.ctx.secrets.hash(system, value),
       }));
-    let written: WrittenRow | undefined;
+    const type = mapping.resourceType;
+    const hashText = hashes?.length ? JSON.stringify(hashes) : null;
     if (existing) {
       const undelete = revive ? mapping.softDelete : undefined;
       const clear = (values: Record<string, unknown> | undefined) =>
         Object.fromEntries(Object.entries(values ?? {}).map(([k, v]) => [k, typeof v === 'boolean' ? !v : null]));
       const root = { ...plan.root, ...clear(undelete?.root) };
-      const parentValues = parent && plan.parent ? { ...plan.parent, ...clear(undelete?.parent) } : null;
+      const parentValues = parent && plan.parent ? { ...plan.parent, ...clear(undelete?.parent) } : undefined;
       checkShapes(table, root);
       if (parent && parentValues) checkShapes(parent.table, parentValues);
-      [written] = await sql.query<WrittenRow>(
-        UPDATE_ROWS_SQL,
-        [
-          mapping.resourceType,
-          id,
-          table,
-          root,
-          parentValues && parent ? parent.table : null,
-          parentValues && parent ? (existing[table]?.[parent.link] ?? null) : null,
-          parentValues,
-          hashes?.length ? JSON.stringify(hashes) : null,
-        ],
-        'fhir_update_rows',
+      const statement = updateStatement({
+        table,
+        columns: Object.keys(root),
+        ...(parent && parentValues ? { parent: { table: parent.table, columns: Object.keys(parentValues) } } : {}),
+      });
+      const parentId = parent ? (existing[table]?.[parent.link] as string | undefined) : undefined;
+      await sql.query(
+        statement.text,
+        statement.values({ type, id, root, parent: parentValues, parentId, hashes: hashText }),
+        statement.name,
       );
     } else {
       const defaults = mapping.createDefaults?.(this.ctx) ?? {};
       const root: Record<string, unknown> = { ...defaults.root, ...plan.root };
-      const parentValues = parent
+      const parentValues: Record<string, unknown> | undefined = parent
         ? { ...defaults.parent, ...plan.parent, password: `!${randomBytes(24).toString('base64url')}` }
-        : null;
+        : undefined;
       checkShapes(table, root);
       if (parent && parentValues) checkShapes(parent.table, parentValues);
-      [written] = await sql.query<WrittenRow>(
-        CREATE_ROWS_SQL,
-        [
-          mapping.resourceType,
-          id,
-          table,
-          root,
-          parent?.table ?? null,
-          parentValues,
-          parent?.link ?? null,
-          numbering ?? null,
-          hashes?.length ? JSON.stringify(hashes) : null,
-        ],
-        'fhir_create_rows',
-      );
+      const numbered = parent ? parentValues : root;
+      const assignNumber =
+        numbering && numbering.table === (parent?.table ?? table) && numbered?.[numbering.column] == null;
+      const statement = insertStatement({
+        table,
+        columns: Object.keys(root),
+        ...(parent && parentValues
+          ? { parent: { table: parent.table, columns: Object.keys(parentValues), link: parent.link } }
+          : {}),
+        ...(assignNumber ? { numberColumn: numbering.column } : {}),
+      });
+      const values = { type, id, root, parent: parentValues, parentId: randomUUID(), numbering, hashes: hashText };
+      for (let attempt = 0; ; attempt++) {
+        // A number another application took is skipped: nothing is inserted and the next is tried.
+        const inserted = await sql.query(
+          statement.text,
+          statement.values({ ...values, resync: attempt > 0 }),
+          statement.name,
+        );
+        if (inserted.length > 0) break;
+        if (!assignNumber || attempt >= 5) throw FhirError.conflict('could not assign a free business number; retry');
+      }
     }
+    const [written] = await sql.query<WrittenRow>(WRITTEN_SQL, [type, id], 'fhir_written');
     // The head cannot move again in this transaction: the triggers keep one version per transaction.
     if (!written?.version_id)
       throw new Error(`${mapping.resourceType}/${id} has no version: is its trigger installed?`);
@@ -290,8 +298,7 @@ interface WrittenRow {
   last_updated: Date | string;
 }
 
-const CREATE_ROWS_SQL = 'select * from fhir_create_rows($1, $2, $3, $4, $5, $6, $7, $8, $9)';
-const UPDATE_ROWS_SQL = 'select * from fhir_update_rows($1, $2, $3, $4, $5, $6, $7, $8)';
+const WRITTEN_SQL = 'select * from fhir_written($1, $2)';
 const LOCK_SQL = 'select 1 from fhir_resources where resource_type = $1 and id = $2 for update';
 const LOCKED_CURRENT_SQL = `select ${VERSION_COLUMNS}, fhir_snapshot(h.resource_type, h.id) as existing
   from fhir_resources h
@@ -314,7 +321,6 @@ function asFhirError(error: unknown): unknown {
   const { code, constraint, message } = error as { code?: unknown; constraint?: string; message?: string };
   if (code === '23505')
     return FhirError.duplicate(duplicateMessage(constraint ?? /unique constraint "([^"]+)"/.exec(message ?? '')?.[1]));
-  if (code === 'FH409') return FhirError.conflict('could not assign a free business number; retry');
   // data exceptions (22xxx) and integrity violations (23xxx): the values, not the server, are wrong
   if (typeof code === 'string' && /^2[23]/.test(code))
     return FhirError.unprocessable([{ expression: 'resource', diagnostics: message ?? code }]);

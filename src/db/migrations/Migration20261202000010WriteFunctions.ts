@@ -1,37 +1,10 @@
-// Writes of a resource in few round trips (issue 3's speed): the rows of one resource are inserted
-// or updated by one function call that takes the planned column values as JSONB, and the stored
-// rendering and overflow by a second. Column names come from the mappings, never from a client;
-// jsonb_populate_record gives every value its column's type, and columns left out keep their
-// defaults.
+// Writes of a resource in few round trips (issue 3's speed): the server inserts or updates the rows
+// of one resource in one statement (src/fhir/row-statements.ts), then reads the version the
+// triggers made and stores the rendering and overflow, with the functions below.
 import { Migration } from '@mikro-orm/migrations';
 
 export class Migration20261202000010WriteFunctions extends Migration {
   override async up(): Promise<void> {
-    this
-      .addSql(`create or replace function fhir_insert_row(p_table text, p_values jsonb, p_skip_conflict_on text default null)
-      returns uuid language plpgsql as $$
-      declare
-        cols text;
-        inserted uuid;
-      begin
-        select string_agg(quote_ident(k), ', ') into cols from jsonb_object_keys(p_values) k;
-        execute format('insert into %I (%s) select %s from jsonb_populate_record(null::%I, $1) %s returning id',
-                       p_table, cols, cols, p_table,
-                       case when p_skip_conflict_on is null then ''
-                            else format('on conflict (%I) do nothing', p_skip_conflict_on) end)
-          into inserted using p_values;
-        return inserted;
-      end $$;`);
-    this.addSql(`create or replace function fhir_update_row(p_table text, p_id uuid, p_values jsonb)
-      returns void language plpgsql as $$
-      declare cols text;
-      begin
-        if p_values is null or p_values = '{}'::jsonb then return; end if;
-        select string_agg(quote_ident(k), ', ') into cols from jsonb_object_keys(p_values) k;
-        execute format('update %I set (%s) = (select %s from jsonb_populate_record(null::%I, $1)) where id = $2',
-                       p_table, cols, cols, p_table)
-          using p_values, p_id;
-      end $$;`);
     // A business number (PAT-000123); with p_resync the sequence first moves past numbers that
     // other applications wrote.
     this.addSql(`create or replace function fhir_next_number(p_numbering jsonb, p_resync boolean)
@@ -49,23 +22,7 @@ export class Migration20261202000010WriteFunctions extends Migration {
         end if;
         return prefix || lpad(nextval(seq)::text, (p_numbering->>'width')::int, '0');
       end $$;`);
-    // Inserts p_values into p_table; when the table holds the business number and the values have
-    // none, assigns the next free one (a number another application took is skipped).
-    this.addSql(`create or replace function fhir_insert_numbered(p_table text, p_values jsonb, p_numbering jsonb)
-      returns uuid language plpgsql as $$
-      declare
-        col text := p_numbering->>'column';
-        inserted uuid;
-      begin
-        if p_numbering is null or p_numbering->>'table' <> p_table or p_values->>col is not null then
-          return fhir_insert_row(p_table, p_values);
-        end if;
-        for attempt in 0..5 loop
-          inserted := fhir_insert_row(p_table, p_values || jsonb_build_object(col, fhir_next_number(p_numbering, attempt > 0)), col);
-          if inserted is not null then return inserted; end if;
-        end loop;
-        raise exception 'could not assign a free business number' using errcode = 'FH409';
-      end $$;`);
+    // Keyed hashes of searchable secrets: [{system, hash}], a null hash removes that system's.
     this.addSql(`create or replace function fhir_store_hashes(p_type text, p_id uuid, p_hashes jsonb)
       returns void language plpgsql as $$
       begin
@@ -77,33 +34,13 @@ export class Migration20261202000010WriteFunctions extends Migration {
           using jsonb_array_elements(p_hashes) h
           where x.resource_type = p_type and x.id = p_id and x.system = h->>'system' and h->>'hash' is null;
       end $$;`);
+    // The version this transaction's writes made, with the snapshot the trigger stored.
     this.addSql(`create or replace function fhir_written(p_type text, p_id uuid)
       returns table (snapshot jsonb, version_id integer, last_updated timestamptz) language sql stable as $$
-        select fhir_snapshot(p_type, p_id), h.version_id, h.last_updated
-          from fhir_resources h where h.resource_type = p_type and h.id = p_id $$;`);
-    // The rows of a new resource: the parent first (users for Patient), then the root with its link.
-    this.addSql(`create or replace function fhir_create_rows(p_type text, p_id uuid, p_root_table text, p_root jsonb,
-        p_parent_table text, p_parent jsonb, p_link text, p_numbering jsonb, p_hashes jsonb)
-      returns table (snapshot jsonb, version_id integer, last_updated timestamptz) language plpgsql as $$
-      declare root jsonb := p_root || jsonb_build_object('id', p_id);
-      begin
-        if p_parent_table is not null then
-          root := root || jsonb_build_object(p_link,
-            fhir_insert_numbered(p_parent_table, p_parent || jsonb_build_object('id', gen_random_uuid()), p_numbering));
-        end if;
-        perform fhir_insert_numbered(p_root_table, root, p_numbering);
-        perform fhir_store_hashes(p_type, p_id, p_hashes);
-        return query select * from fhir_written(p_type, p_id);
-      end $$;`);
-    this.addSql(`create or replace function fhir_update_rows(p_type text, p_id uuid, p_root_table text, p_root jsonb,
-        p_parent_table text, p_parent_id uuid, p_parent jsonb, p_hashes jsonb)
-      returns table (snapshot jsonb, version_id integer, last_updated timestamptz) language plpgsql as $$
-      begin
-        if p_parent_table is not null then perform fhir_update_row(p_parent_table, p_parent_id, p_parent); end if;
-        perform fhir_update_row(p_root_table, p_id, p_root);
-        perform fhir_store_hashes(p_type, p_id, p_hashes);
-        return query select * from fhir_written(p_type, p_id);
-      end $$;`);
+        select v.snapshot, h.version_id, h.last_updated
+          from fhir_resources h
+          join fhir_resource_versions v on v.resource_type = h.resource_type and v.id = h.id and v.version_id = h.version_id
+         where h.resource_type = p_type and h.id = p_id $$;`);
     // The overflow first (its trigger refreshes the version's snapshot), then the rendering.
     this.addSql(`create or replace function fhir_store_rendering(p_type text, p_id uuid, p_version integer,
         p_overflow jsonb, p_drop_overflow boolean, p_rendered text)
@@ -118,17 +55,22 @@ export class Migration20261202000010WriteFunctions extends Migration {
         update fhir_resource_versions set rendered = p_rendered
          where resource_type = p_type and id = p_id and version_id = p_version;
       end $$;`);
+    // A new users row belongs to no resource yet (patients and doctors reference it, and are
+    // inserted after it): only its updates and deletes make versions.
+    this.addSql(`drop trigger if exists "fhir_track" on "users";`);
+    this.addSql(
+      `create trigger "fhir_track" after update or delete on "users" for each row execute function fhir_track_users();`,
+    );
   }
 
   override async down(): Promise<void> {
+    this.addSql(`drop trigger if exists "fhir_track" on "users";`);
+    this.addSql(
+      `create trigger "fhir_track" after insert or update or delete on "users" for each row execute function fhir_track_users();`,
+    );
     this.addSql(`drop function if exists fhir_store_rendering(text, uuid, integer, jsonb, boolean, text);`);
-    this.addSql(`drop function if exists fhir_update_rows(text, uuid, text, jsonb, text, uuid, jsonb, jsonb);`);
-    this.addSql(`drop function if exists fhir_create_rows(text, uuid, text, jsonb, text, jsonb, text, jsonb, jsonb);`);
     this.addSql(`drop function if exists fhir_written(text, uuid);`);
     this.addSql(`drop function if exists fhir_store_hashes(text, uuid, jsonb);`);
-    this.addSql(`drop function if exists fhir_insert_numbered(text, jsonb, jsonb);`);
     this.addSql(`drop function if exists fhir_next_number(jsonb, boolean);`);
-    this.addSql(`drop function if exists fhir_update_row(text, uuid, jsonb);`);
-    this.addSql(`drop function if exists fhir_insert_row(text, jsonb, text);`);
   }
 }
