@@ -9,6 +9,7 @@ import { conditionalDelete, conditionalUpdate, create, patch, remove, update } f
 import { FhirError } from './outcome.js';
 import type { Repository } from './repository.js';
 import type { FhirRequest, FhirResponse, InteractionContext } from './request.js';
+import { SearchEngine, type SearchSettings } from '../search/engine.js';
 
 export interface RoutedRequest extends FhirRequest {
   segments: string[];
@@ -24,8 +25,10 @@ export function createFhirRouter(
   mappings: readonly ResourceMapping[],
   newRepository: () => Repository,
   ctx: MapContext,
+  searchSettings: SearchSettings,
 ): FhirRouter {
   const byType = new Map(mappings.map((m) => [m.resourceType as string, m]));
+  const search = new SearchEngine(byType, ctx, searchSettings);
   const ALLOWED: Record<string, readonly string[]> = {};
 
   function requireInteraction(mapping: ResourceMapping, interaction: Interaction, method: string) {
@@ -74,7 +77,7 @@ export function createFhirRouter(
         throw FhirError.notFound(
           `no FHIR route for ${method} ${path}: ${type ?? ''} is not a resource type this server serves`,
         );
-      const context: InteractionContext = { repository, mapping, request };
+      const context: InteractionContext = { repository, mapping, request, search };
       if (segments.length > 4) throw FhirError.notFound(`no FHIR route for ${method} ${path}`);
 
       if (id === undefined) {
@@ -130,6 +133,13 @@ export function createFhirRouter(
           default:
             throw notAllowed(method, path, ALLOWED[mapping.resourceType] as string[]);
         }
+      }
+      if (type === 'Patient' && op !== undefined && vid === undefined && byType.has(op)) {
+        // compartment search (http://hl7.org/fhir/R4/http.html#vsearch)
+        if (method !== 'GET' && method !== 'HEAD') throw notAllowed(method, path, ['GET']);
+        const member = byType.get(op)!;
+        requireInteraction(member, 'search-type', method);
+        return searchType({ ...context, mapping: member }, ctx, { type: 'Patient', id });
       }
       if (op === '$validate' && vid === undefined) {
         if (method !== 'POST' && method !== 'GET') throw notAllowed(method, path, ['GET', 'POST']);
