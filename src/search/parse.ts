@@ -100,6 +100,9 @@ export function parseSearchRequest(query: Query): SearchRequest {
   for (const [key, raw] of Object.entries(query)) {
     const occurrences = Array.isArray(raw) ? raw : [raw];
     if (FORMAT_PARAMS.has(key)) continue;
+    // PostgreSQL text holds no NUL character: such a value can match nothing a column holds.
+    if (key.includes('\u0000') || occurrences.some((o) => o.includes('\u0000')))
+      throw FhirError.invalid(`the search parameter ${key.split('\u0000').join('')} holds a NUL character`);
     switch (key) {
       case '_count': {
         const text = last(occurrences);
