@@ -3,6 +3,7 @@
 import type { MapContext, Interaction, ResourceMapping } from '../../mappings/types.js';
 import { history } from './interactions/history.js';
 import { read, vread } from './interactions/read.js';
+import { searchSystem } from './interactions/search-system.js';
 import { searchType } from './interactions/search-type.js';
 import { validateOperation } from './interactions/validate-operation.js';
 import { conditionalDelete, conditionalUpdate, create, patch, remove, update } from './interactions/write.js';
@@ -29,6 +30,7 @@ export function createFhirRouter(
 ): FhirRouter {
   const byType = new Map(mappings.map((m) => [m.resourceType as string, m]));
   const search = new SearchEngine(byType, ctx, searchSettings);
+  const searchable = mappings.filter((m) => m.interactions.includes('search-type'));
   const ALLOWED: Record<string, readonly string[]> = {};
 
   function requireInteraction(mapping: ResourceMapping, interaction: Interaction, method: string) {
@@ -72,7 +74,12 @@ export function createFhirRouter(
         if (method !== 'GET') throw notAllowed(method, path, ['GET']);
         return history(repository, byType, request, {});
       }
-      const mapping = type ? byType.get(type) : undefined;
+      if (type === undefined || (type === '_search' && segments.length === 1)) {
+        const allowed = type === undefined ? ['GET', 'HEAD'] : ['POST'];
+        if (!allowed.includes(method)) throw notAllowed(method, path, allowed);
+        return searchSystem(repository, search, searchable, request);
+      }
+      const mapping = byType.get(type);
       if (!mapping)
         throw FhirError.notFound(
           `no FHIR route for ${method} ${path}: ${type ?? ''} is not a resource type this server serves`,

@@ -138,23 +138,44 @@ export class SearchEngine {
     request: SearchRequest,
     options: SearchOptions & { canonicalQuery: string },
   ): Promise<SearchResult> {
+    return this.searchTypes(em, [mapping], request, options);
+  }
+
+  /** One search over several types (system search, _type): keyset by id across them all. */
+  async searchTypes(
+    em: EntityManager,
+    targets: readonly ResourceMapping[],
+    request: SearchRequest,
+    options: SearchOptions & { canonicalQuery: string },
+  ): Promise<SearchResult> {
     const { result } = request;
     const warnings: string[] = [];
-    const { where, ignored } = this.filter(mapping, request, options);
-    for (const i of ignored) warnings.push(`ignored ${i.key}: ${i.reason}`);
+    const filters = targets.map((mapping) => ({ mapping, ...this.filter(mapping, request, options) }));
+    for (const i of filters.flatMap((f) => f.ignored.map((g) => `ignored ${g.key}: ${g.reason}`)))
+      if (!warnings.includes(i)) warnings.push(i);
     let keys: SortKey[];
     try {
-      keys = sortKeys(mapping, result.sort);
+      if (targets.length > 1 && result.sort.length)
+        throw new Unsupported('_sort: a search over several types is sorted by id only');
+      keys = targets.length === 1 ? sortKeys(targets[0]!, result.sort) : [];
     } catch (error) {
       if (!(error instanceof Unsupported) || options.strict) throw error;
       warnings.push(`ignored _sort: ${error.message}`);
       keys = [];
     }
-    if (options.limit !== undefined) {
-      const page = this.pageQuery(mapping, where, keys, options.limit);
-      const matches = await this.rows(em, page);
-      return { matches, included: [], count: options.limit, warnings };
-    }
+    const pages = async (limit: number, cursor?: Cursor) => {
+      const rows: MatchRow[] = [];
+      for (const f of filters)
+        rows.push(...(await this.rows(em, this.pageQuery(f.mapping, f.where, keys, limit, cursor))));
+      if (filters.length > 1) {
+        const key = (r: MatchRow) => `${r.id} ${r.resource_type}`;
+        rows.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+        if (cursor?.direction === 'prev') rows.reverse();
+      }
+      return rows.slice(0, limit);
+    };
+    if (options.limit !== undefined)
+      return { matches: await pages(options.limit), included: [], count: options.limit, warnings };
     const queryHash = this.cursors.queryHash(options.canonicalQuery);
     const cursor = result.cursor ? this.cursors.decode(result.cursor, queryHash) : undefined;
     if (cursor && cursor.keys.length !== keys.length) throw FhirError.invalid('_cursor does not fit this _sort');
@@ -163,25 +184,30 @@ export class SearchEngine {
     let matches: MatchRow[] = [];
     let more = false;
     if (!summaryCount) {
-      const page = this.pageQuery(mapping, where, keys, count + 1, cursor);
-      matches = await this.rows(em, page);
+      matches = await pages(count + 1, cursor);
       more = matches.length > count;
       if (more) matches = matches.slice(0, count);
       if (cursor?.direction === 'prev') matches.reverse();
     }
-    const mode = result.total ?? (summaryCount ? 'accurate' : 'accurate');
+    const mode = result.total ?? 'accurate';
     let total: number | undefined;
     if (mode !== 'none') {
       // The first page that holds every match needs no count.
-      total = !cursor && !more && !summaryCount ? matches.length : await this.total(em, mapping, where, mode);
+      if (!cursor && !more && !summaryCount) total = matches.length;
+      else {
+        total = 0;
+        for (const f of filters) total += await this.total(em, f.mapping, f.where, mode);
+      }
     }
     const edge = (row: MatchRow | undefined, direction: Cursor['direction']) =>
-      row ? this.cursors.encode({ direction, keys: row.keys, id: row.id, query: queryHash }) : undefined;
+      row
+        ? this.cursors.encode({ direction, keys: row.keys, id: row.id, type: row.resource_type, query: queryHash })
+        : undefined;
     const hasNext = cursor?.direction === 'prev' ? true : more;
     const hasPrev = cursor ? (cursor.direction === 'prev' ? more : true) : false;
     const included = summaryCount
       ? []
-      : await findIncludes(em, this.byType, mapping, matches, result, this.env(options), warnings, options.strict);
+      : await findIncludes(em, this.byType, targets, matches, result, this.env(options), warnings, options.strict);
     return {
       matches,
       included,

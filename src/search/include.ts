@@ -49,7 +49,7 @@ async function rowsOf(
 export async function findIncludes(
   em: EntityManager,
   byType: ReadonlyMap<string, ResourceMapping>,
-  searched: ResourceMapping,
+  searched: readonly ResourceMapping[],
   matches: readonly { id: string; resource_type: string }[],
   result: ResultParams,
   env: CompileEnv,
@@ -76,7 +76,7 @@ export async function findIncludes(
       const sources = spec.source === '*' ? [...byType.values()] : [byType.get(spec.source)].filter(Boolean);
       for (const source of sources as ResourceMapping[]) {
         const ids = idsOf(source.resourceType);
-        if (!ids.length || (round === 0 && source !== searched && spec.source !== '*')) continue;
+        if (!ids.length || (round === 0 && !searched.includes(source) && spec.source !== '*')) continue;
         for (const [, definition] of referenceParams(source, spec.source === '*' ? '*' : spec.param))
           for (const [type, column] of Object.entries(definition.targets!)) {
             const target = byType.get(type);

@@ -29,7 +29,7 @@ export function orderBy(keys: readonly SortKey[], reverse: boolean): string {
     const descending = k.descending !== reverse;
     return `${k.sql} ${descending ? 'desc' : 'asc'} nulls ${reverse ? 'first' : 'last'}`;
   });
-  parts.push(`h.id ${reverse ? 'desc' : 'asc'}`);
+  parts.push(`h.id ${reverse ? 'desc' : 'asc'}`, `h.resource_type ${reverse ? 'desc' : 'asc'}`);
   return parts.join(', ');
 }
 
@@ -38,6 +38,7 @@ export interface Cursor {
   direction: 'next' | 'prev';
   keys: (string | null)[];
   id: string;
+  type: string;
   /** Hash of the query the cursor belongs to. */
   query: string;
 }
@@ -48,8 +49,10 @@ export function keysetCondition(keys: readonly SortKey[], cursor: Cursor): SqlCo
   const params: unknown[] = [];
   const build = (i: number): string => {
     if (i === keys.length) {
-      params.push(cursor.id);
-      return `h.id ${reverse ? '<' : '>'} ?::uuid`;
+      // id then type: a Practitioner and its PractitionerRole share the doctors row's id (D3)
+      const op = reverse ? '<' : '>';
+      params.push(cursor.id, cursor.id, cursor.type);
+      return `(h.id ${op} ?::uuid or (h.id = ?::uuid and h.resource_type ${op} ?))`;
     }
     const key = keys[i]!;
     const value = cursor.keys[i] ?? null;
@@ -89,7 +92,9 @@ export class CursorCodec {
 
   encode(cursor: Cursor): string {
     const payload = b64(
-      Buffer.from(JSON.stringify([cursor.direction === 'prev' ? 1 : 0, cursor.keys, cursor.id, cursor.query])),
+      Buffer.from(
+        JSON.stringify([cursor.direction === 'prev' ? 1 : 0, cursor.keys, cursor.id, cursor.type, cursor.query]),
+      ),
     );
     return `${payload}.${this.sign(payload)}`;
   }
@@ -106,9 +111,10 @@ export class CursorCodec {
     } catch {
       throw invalid();
     }
-    if (!Array.isArray(parsed) || parsed.length !== 4) throw invalid();
-    const [direction, keys, id, query] = parsed as [number, (string | null)[], string, string];
-    if (query !== queryHash) throw invalid();
-    return { direction: direction === 1 ? 'prev' : 'next', keys, id, query };
+    if (!Array.isArray(parsed) || parsed.length !== 5) throw invalid();
+    const [direction, keys, id, type, query] = parsed as [number, (string | null)[], string, string, string];
+    if (query !== queryHash || !Array.isArray(keys) || typeof id !== 'string' || typeof type !== 'string')
+      throw invalid();
+    return { direction: direction === 1 ? 'prev' : 'next', keys, id, type, query };
   }
 }

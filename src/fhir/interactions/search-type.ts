@@ -18,7 +18,7 @@ export function pageLink(baseUrl: string, path: string, query: Query, cursor?: s
     if (!NOT_IN_LINKS.has(key)) for (const v of Array.isArray(value) ? value : [value]) params.append(key, v);
   if (cursor) params.set('_cursor', cursor);
   const text = params.toString();
-  return `${baseUrl}/${path}${text ? `?${text}` : ''}`;
+  return `${baseUrl}${path ? `/${path}` : ''}${text ? `?${text}` : ''}`;
 }
 
 /** The query as the cursor binds it: the same search, whatever the parameter order. */

@@ -126,6 +126,27 @@ describe('search › results, paging, includes and handling (search.html)', func
     expect(none.body.total).to.equal(0);
   });
 
+  it('system search: GET [base]?_type=... over several types, paged by id across them', async () => {
+    const both = await call('GET', `/?_type=Patient,Practitioner&_id=${data.ids.Ana},${data.ids.Hana}`);
+    expect(both.status, both.text).to.equal(200);
+    expect(
+      matches(both.body)
+        .map((e: any) => `${e.resource.resourceType}/${data.label(e.resource.id)}`)
+        .sort(),
+    ).to.deep.equal(['Patient/Ana', 'Practitioner/Hana']);
+    const all = await call('GET', '?_type=Practitioner,PractitionerRole&_count=3');
+    expect(all.body.total).to.equal(4);
+    const rest = await call('GET', relative(link(all.body, 'next')));
+    const ids = [...matches(all.body), ...matches(rest.body)].map(
+      (e: any) => `${e.resource.resourceType}/${e.resource.id}`,
+    );
+    expect(new Set(ids).size).to.equal(4);
+    expect((await call('GET', '?_type=Nothing')).status).to.equal(400);
+    expect(
+      (await call('GET', '?_type=Patient&_sort=family', { headers: { prefer: 'handling=strict' } })).status,
+    ).to.equal(200);
+  });
+
   it('lenient by default: an unknown parameter or modifier is ignored and reported in an outcome entry', async () => {
     const res = await call('GET', '/Patient?given=ana&unknown=1&family:sounds-like=x');
     expect(res.status).to.equal(200);
