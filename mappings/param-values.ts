@@ -93,3 +93,6 @@ export const ceilDay = (millis: number) => utcDay(Math.ceil(millis / 86_400_000)
 
 /** The UTC day containing the instant. */
 export const floorDay = (millis: number) => utcDay(Math.floor(millis / 86_400_000) * 86_400_000);
+
+/** Case- and accent-folded text, as fhir_fold() does in SQL (for scoring, not for filtering). */
+export const foldText = (text: string) => text.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase();

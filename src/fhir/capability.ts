@@ -3,6 +3,7 @@
 import type { CapabilityStatement, CapabilityStatementRestResource } from 'fhir/r4.js';
 import type { Interaction, ResourceMapping } from '../../mappings/types.js';
 import { COMMON_PARAMS } from '../search/compile.js';
+import { MATCH_OPERATION } from './operations/patient-match.js';
 
 export interface SoftwareInfo {
   name: string;
@@ -32,7 +33,12 @@ function restResource(mapping: ResourceMapping, all: readonly ResourceMapping[])
     conditionalRead: 'full-support',
     conditionalUpdate: can('update'),
     conditionalDelete: can('delete') ? 'single' : 'not-supported',
-    operation: [{ name: 'validate', definition: 'http://hl7.org/fhir/OperationDefinition/Resource-validate' }],
+    operation: [
+      { name: 'validate', definition: 'http://hl7.org/fhir/OperationDefinition/Resource-validate' },
+      ...(mapping.resourceType === 'Patient' && can('search-type')
+        ? [{ name: 'match', definition: MATCH_OPERATION }]
+        : []),
+    ],
   };
   const params = [...Object.entries(COMMON_PARAMS), ...Object.entries(mapping.search)];
   if (can('search-type'))

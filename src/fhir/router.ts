@@ -4,6 +4,7 @@ import type { MapContext, Interaction, ResourceMapping } from '../../mappings/ty
 import { history } from './interactions/history.js';
 import { read, vread } from './interactions/read.js';
 import { searchSystem } from './interactions/search-system.js';
+import { patientMatch } from './operations/patient-match.js';
 import { searchType } from './interactions/search-type.js';
 import { validateOperation } from './interactions/validate-operation.js';
 import { conditionalDelete, conditionalUpdate, create, patch, remove, update } from './interactions/write.js';
@@ -115,6 +116,11 @@ export function createFhirRouter(
         if (method !== 'GET') throw notAllowed(method, path, ['GET']);
         requireInteraction(mapping, 'history-type', method);
         return history(repository, byType, request, { type: mapping.resourceType });
+      }
+      if (id === '$match' && segments.length === 2 && mapping.resourceType === 'Patient') {
+        if (method !== 'POST') throw notAllowed(method, path, ['POST']);
+        requireInteraction(mapping, 'search-type', method);
+        return patientMatch(context);
       }
       if (id === '$validate' && segments.length === 2) {
         if (method !== 'POST') throw notAllowed(method, path, ['POST']);

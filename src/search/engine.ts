@@ -9,7 +9,7 @@ import { accessOf, compileWhere, resourcesOf, Unsupported, type CompileEnv } fro
 import { findIncludes, type IncludedRow } from './include.js';
 import { CursorCodec, keysetCondition, orderBy, sortKeys, type Cursor, type SortKey } from './paging.js';
 import type { ResultParams, SearchRequest, TotalMode } from './parse.js';
-import { and } from './sql.js';
+import { and, or } from './sql.js';
 
 export interface SearchSettings {
   defaultCount: number;
@@ -217,6 +217,25 @@ export class SearchEngine {
       count,
       warnings,
     };
+  }
+
+  /**
+   * Rows matching any of several searches (each an AND of parameters), at most `limit`:
+   * the candidate blocks of $match. Unsupported parameters are left out of a block.
+   */
+  async candidates(
+    em: EntityManager,
+    mapping: ResourceMapping,
+    blocks: readonly SearchRequest['params'][],
+    limit: number,
+    options: SearchOptions,
+  ): Promise<MatchRow[]> {
+    const env = this.env(options);
+    const wheres = blocks
+      .map((params) => compileWhere(mapping, params, env, false).where)
+      .filter((w) => w.sql !== 'true');
+    if (!wheres.length) return [];
+    return this.rows(em, this.pageQuery(mapping, and([or(wheres), accessOf(mapping, env)]), [], limit));
   }
 
   private async rows(em: EntityManager, page: CompiledQuery): Promise<MatchRow[]> {
