@@ -189,7 +189,8 @@ export class SearchEngine {
       if (more) matches = matches.slice(0, count);
       if (cursor?.direction === 'prev') matches.reverse();
     }
-    const mode = result.total ?? 'accurate';
+    // Without _total, the first page counts; later pages leave the count to whoever asks for it.
+    const mode = result.total ?? (cursor ? 'none' : 'accurate');
     let total: number | undefined;
     if (mode !== 'none') {
       // The first page that holds every match needs no count.

@@ -51,8 +51,9 @@ export function keysetCondition(keys: readonly SortKey[], cursor: Cursor): SqlCo
     if (i === keys.length) {
       // id then type: a Practitioner and its PractitionerRole share the doctors row's id (D3)
       const op = reverse ? '<' : '>';
+      // the bound on h.id alone comes first so an index on the id can serve it
       params.push(cursor.id, cursor.id, cursor.type);
-      return `(h.id ${op} ?::uuid or (h.id = ?::uuid and h.resource_type ${op} ?))`;
+      return `(h.id ${op}= ?::uuid and (h.id ${op} ?::uuid or h.resource_type ${op} ?))`;
     }
     const key = keys[i]!;
     const value = cursor.keys[i] ?? null;

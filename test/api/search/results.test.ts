@@ -50,6 +50,10 @@ describe('search › results, paging, includes and handling (search.html)', func
     const first = await call('GET', '/Patient?_count=2&_sort=birthdate');
     const second = await call('GET', relative(link(first.body, 'next')));
     expect(link(second.body, 'previous')).to.be.a('string');
+    expect(first.body.total).to.be.a('number');
+    expect(second.body.total, 'later pages count only when asked').to.equal(undefined);
+    const counted = await call('GET', `${relative(link(first.body, 'next'))}&_total=accurate`);
+    expect(counted.status, 'the cursor belongs to the query').to.equal(400);
     const back = await call('GET', relative(link(second.body, 'previous')));
     expect(matches(back.body).map((e: any) => e.resource.id)).to.deep.equal(
       matches(first.body).map((e: any) => e.resource.id),
