@@ -9,6 +9,7 @@ import { accessOf, compileWhere, resourcesOf, Unsupported, type CompileEnv } fro
 import { findIncludes, type IncludedRow } from './include.js';
 import { CursorCodec, keysetCondition, orderBy, sortKeys, type Cursor, type SortKey } from './paging.js';
 import type { ResultParams, SearchRequest, TotalMode } from './parse.js';
+import { rawQuery } from '../db/raw-query.js';
 import { and, or } from './sql.js';
 
 export interface SearchSettings {
@@ -117,14 +118,14 @@ export class SearchEngine {
     const sql = `select count(*)::int as total from ${from.sql} where ${where.sql}`;
     const params = [...from.params, ...where.params];
     if (mode === 'estimate') {
-      const [row] = await em.execute<{ 'QUERY PLAN': unknown }[]>(`explain (format json) ${sql}`, params);
+      const [row] = await rawQuery<{ 'QUERY PLAN': unknown }>(em, `explain (format json) ${sql}`, params);
       const plan = row?.['QUERY PLAN'];
       const parsed = (typeof plan === 'string' ? JSON.parse(plan) : plan) as {
         Plan: { Plans?: { 'Plan Rows': number }[] };
       }[];
       return Math.round(parsed[0]?.Plan.Plans?.[0]?.['Plan Rows'] ?? 0);
     }
-    const [row] = await em.execute<{ total: number }[]>(sql, params);
+    const [row] = await rawQuery<{ total: number }>(em, sql, params);
     return row?.total ?? 0;
   }
 
@@ -240,7 +241,7 @@ export class SearchEngine {
   }
 
   private async rows(em: EntityManager, page: CompiledQuery): Promise<MatchRow[]> {
-    const rows = await em.execute<(VersionRow & Record<string, unknown>)[]>(page.sql, page.params);
+    const rows = await rawQuery<VersionRow & Record<string, unknown>>(em, page.sql, page.params);
     return rows.map((row) => ({
       ...row,
       resource_type: String(row.resource_type),

@@ -7,6 +7,7 @@ import { FhirError } from '../fhir/outcome.js';
 import type { VersionRow } from '../fhir/repository.js';
 import { accessOf, resourcesOf, type CompileEnv } from './compile.js';
 import type { IncludeSpec, ResultParams } from './parse.js';
+import { rawQuery } from '../db/raw-query.js';
 import { and } from './sql.js';
 
 export interface IncludedRow extends VersionRow {
@@ -38,7 +39,8 @@ async function rowsOf(
 ): Promise<IncludedRow[]> {
   const from = resourcesOf(target);
   const where = and([condition, accessOf(target, env)]);
-  return em.execute<IncludedRow[]>(
+  return rawQuery<IncludedRow>(
+    em,
     `select ${VERSION_COLUMNS} from ${from.sql}
        join fhir_resource_versions v on v.resource_type = h.resource_type and v.id = h.id and v.version_id = h.version_id
       where ${where.sql} limit ${MAX_INCLUDED}`,

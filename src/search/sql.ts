@@ -22,8 +22,4 @@ export const not = (condition: SqlCondition): SqlCondition => ({
   params: condition.params,
 });
 
-/** The same SQL with $1, $2 ... placeholders (for node-postgres and EXPLAIN). */
-export function numbered(sql: string): string {
-  let n = 0;
-  return sql.replace(/\?/g, () => `$${++n}`);
-}
+export { numbered } from '../db/raw-query.js';
