@@ -62,6 +62,8 @@ export interface MapContext {
   identifierSystem(kind: string): string;
   ref(type: ResourceType, id: string): Reference;
   secrets: FieldSecrets;
+  /** IANA zone of the hospital's local times (HOSPITAL_TIME_ZONE). */
+  timeZone: string;
 }
 
 /** Column values for one table, keyed by the schema document's column names. */
@@ -81,6 +83,20 @@ export interface WritePlan {
   hashes?: { system: string; value: string | undefined }[];
   /** D4: values no column can hold at all → 422 naming the element. */
   problems: WriteProblem[];
+  /** Resources the row points at: each must exist and not be deleted, else 422 naming the element. */
+  references?: { expression: string; type: ResourceType; id: string }[];
+}
+
+/**
+ * A rule checked in the write's transaction before the rows change (a double booking): `lock` is
+ * taken first (an advisory lock or SELECT ... FOR UPDATE) so concurrent writes check one at a
+ * time; a row returned by `conflict` means the write is refused with 409.
+ */
+export interface WriteConflictCheck {
+  lock: SqlCondition;
+  conflict: SqlCondition;
+  expression: string;
+  diagnostics: string;
 }
 
 /**
@@ -119,6 +135,8 @@ export interface ResourceMapping<R extends FhirResource = FhirResource> {
   read(snapshot: Snapshot, ctx: MapContext): Omit<R, 'id' | 'meta'>;
   /** Resource → column values; absent for read-only resources. `existing` is set on update. */
   write?(resource: R, ctx: MapContext, existing?: Snapshot): WritePlan;
+  /** Conflicts a write must not create (checked with the plan's column values and the resource id). */
+  conflicts?(plan: WritePlan, id: string, existing?: Snapshot): WriteConflictCheck[];
   /** Column values a new row gets besides what the resource says (create only). */
   createDefaults?(ctx: MapContext): { root?: ColumnValues; parent?: ColumnValues };
   /** Column values that mark a row deleted (soft delete, D1 columns). */

@@ -4,7 +4,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { FhirResource } from 'fhir/r4.js';
-import type { MapContext, ResourceMapping, Snapshot } from '../../mappings/types.js';
+import type { MapContext, ResourceMapping, Snapshot, WritePlan } from '../../mappings/types.js';
 import { entities } from '../db/entities/index.js';
 import { preparedQuery } from '../db/prepared-query.js';
 import { FhirError } from './outcome.js';
@@ -205,6 +205,12 @@ export class Repository {
     if (!mapping.write) throw FhirError.methodNotAllowed(`${mapping.resourceType} is read-only`, ['GET']);
     const plan = mapping.write(resource as never, this.ctx, existing);
     if (plan.problems.length > 0) throw FhirError.unprocessable(plan.problems);
+    await this.checkReferences(em, plan);
+    for (const check of mapping.conflicts?.(plan, id, existing) ?? []) {
+      await em.execute(check.lock.sql, check.lock.params);
+      const found = await em.execute<unknown[]>(check.conflict.sql, check.conflict.params);
+      if (found.length > 0) throw FhirError.conflict(check.diagnostics, [check.expression]);
+    }
     const { table, parent, numbering } = mapping.source;
     const undelete = revive ? mapping.softDelete : undefined;
     const clear = (values: Record<string, unknown> | undefined) =>
@@ -280,6 +286,25 @@ export class Repository {
       [body, mapping.resourceType, id, written.version_id],
     );
     return { resourceType: mapping.resourceType, ...meta, deleted: false, body };
+  }
+
+  /** Every resource the plan points at exists and is not deleted (422 naming the element otherwise). */
+  private async checkReferences(em: EntityManager, plan: WritePlan): Promise<void> {
+    const problems = [];
+    for (const { expression, type, id } of plan.references ?? []) {
+      const [head] = isUuid(id)
+        ? await em.execute<{ deleted: boolean }[]>(
+            'select deleted from fhir_resources where resource_type = ? and id = ?',
+            [type, id],
+          )
+        : [];
+      if (!head || head.deleted)
+        problems.push({
+          expression,
+          diagnostics: `${expression}: ${type}/${id} ${head ? 'was deleted' : 'is not known'}`,
+        });
+    }
+    if (problems.length > 0) throw FhirError.unprocessable(problems);
   }
 
   /** Runs a write, turning a unique violation into 409 naming the constraint. */
