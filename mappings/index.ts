@@ -1,5 +1,6 @@
 // The registry: the ordered list of resource mappings. Everything else iterates it (D6).
 import { appointmentMapping } from './appointment.js';
+import { invoiceMapping } from './invoice.js';
 import { patientMapping } from './patient.js';
 import { practitionerRoleMapping } from './practitioner-role.js';
 import { practitionerMapping } from './practitioner.js';
@@ -10,4 +11,5 @@ export const mappings: readonly ResourceMapping[] = [
   practitionerMapping,
   practitionerRoleMapping,
   appointmentMapping,
+  invoiceMapping,
 ] as unknown as ResourceMapping[];
