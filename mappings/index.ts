@@ -1,6 +1,7 @@
 // The registry: the ordered list of resource mappings. Everything else iterates it (D6).
 import { appointmentMapping } from './appointment.js';
 import { invoiceMapping } from './invoice.js';
+import { medicationMapping } from './medication.js';
 import { patientMapping } from './patient.js';
 import { practitionerRoleMapping } from './practitioner-role.js';
 import { practitionerMapping } from './practitioner.js';
@@ -12,4 +13,5 @@ export const mappings: readonly ResourceMapping[] = [
   practitionerRoleMapping,
   appointmentMapping,
   invoiceMapping,
+  medicationMapping,
 ] as unknown as ResourceMapping[];

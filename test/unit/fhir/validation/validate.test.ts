@@ -17,6 +17,7 @@ const PRACTITIONER = `${BASE}/practitioner`;
 const PRACTITIONER_ROLE = `${BASE}/practitioner-role`;
 const APPOINTMENT = `${BASE}/appointment`;
 const INVOICE = `${BASE}/invoice`;
+const MEDICATION = `${BASE}/medication`;
 const SPECIALIZATION = `${BASE}/practitioner-specialization`;
 const MARITAL = 'http://terminology.hl7.org/CodeSystem/v3-MaritalStatus';
 
@@ -187,7 +188,14 @@ describe('validation (http://hl7.org/fhir/R4/validation.html)', () => {
 
   describe('profiles (http://hl7.org/fhir/R4/profiling.html)', () => {
     it('knownProfiles lists the canonical URLs of the resource profiles in profiles/', () => {
-      expect(knownProfiles()).to.deep.equal([APPOINTMENT, INVOICE, PATIENT, PRACTITIONER, PRACTITIONER_ROLE]);
+      expect(knownProfiles()).to.deep.equal([
+        APPOINTMENT,
+        INVOICE,
+        MEDICATION,
+        PATIENT,
+        PRACTITIONER,
+        PRACTITIONER_ROLE,
+      ]);
     });
 
     it('an unknown profile gives one not-supported issue', () => {
