@@ -1,6 +1,7 @@
 // The registry: the ordered list of resource mappings. Everything else iterates it (D6).
 import { appointmentMapping } from './appointment.js';
 import { invoiceMapping } from './invoice.js';
+import { medicationRequestMapping } from './medication-request.js';
 import { medicationMapping } from './medication.js';
 import { patientMapping } from './patient.js';
 import { practitionerRoleMapping } from './practitioner-role.js';
@@ -14,4 +15,5 @@ export const mappings: readonly ResourceMapping[] = [
   appointmentMapping,
   invoiceMapping,
   medicationMapping,
+  medicationRequestMapping,
 ] as unknown as ResourceMapping[];

@@ -116,3 +116,9 @@ export function decimalParam(
     },
   };
 }
+
+/** _lastUpdated over the version head (search/run.ts joins fhir_resources as h). */
+export const lastUpdatedParam = dateTimeParam(
+  'http://hl7.org/fhir/SearchParameter/Resource-lastUpdated',
+  () => 'h.last_updated',
+);

@@ -54,3 +54,40 @@ export async function putBack(server: TestServer, type: string, id: string) {
   const put = await server.call('PUT', `/${type}/${id}`, { body: read.body });
   return { read, put };
 }
+
+const EXT = 'https://fhir-interop-server.dev/fhir/StructureDefinition';
+let medicationSerial = 0;
+
+/** A valid Medication of the catalogue; every call gets a new code and lot. */
+export function newMedication(system: string, overrides: Record<string, unknown> = {}) {
+  const code = `MEDT-${process.pid}-${++medicationSerial}`;
+  return {
+    resourceType: 'Medication',
+    extension: [
+      { url: `${EXT}/purchase-price`, valueMoney: { value: 3.6, currency: 'USD' } },
+      { url: `${EXT}/selling-price`, valueMoney: { value: 6.05, currency: 'USD' } },
+      { url: `${EXT}/stock`, valueInteger: 120 },
+      { url: `${EXT}/reorder-level`, valueInteger: 50 },
+      { url: `${EXT}/side-effect`, valueString: 'Nausea' },
+      { url: `${EXT}/side-effect`, valueString: 'Headache' },
+    ],
+    identifier: [{ system, value: code }],
+    code: { coding: [{ system, code, display: 'Amoxil' }], text: 'Amoxil' },
+    status: 'active',
+    manufacturer: { display: 'Acme Pharma' },
+    form: { text: 'Capsule' },
+    ingredient: [
+      {
+        itemCodeableConcept: { text: 'Amoxicillin' },
+        isActive: true,
+        strength: {
+          extension: [{ url: `${EXT}/strength-text`, valueString: '500mg' }],
+          numerator: { value: 500, unit: 'mg' },
+          denominator: { value: 1 },
+        },
+      },
+    ],
+    batch: { lotNumber: `LOT-${medicationSerial}`, expirationDate: '2027-06-30T00:00:00Z' },
+    ...overrides,
+  };
+}

@@ -3,43 +3,10 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
 import { startTestServer, type TestServer } from '../../support/server.js';
-import { insertRow, putBack, rowOf } from './clinical-fixtures.js';
+import { insertRow, newMedication, putBack, rowOf } from './clinical-fixtures.js';
 
 const EXT = 'https://fhir-interop-server.dev/fhir/StructureDefinition';
 let serial = 0;
-
-export function newMedication(system: string, overrides: Record<string, unknown> = {}) {
-  const code = `MEDT-${process.pid}-${++serial}`;
-  return {
-    resourceType: 'Medication',
-    extension: [
-      { url: `${EXT}/purchase-price`, valueMoney: { value: 3.6, currency: 'USD' } },
-      { url: `${EXT}/selling-price`, valueMoney: { value: 6.05, currency: 'USD' } },
-      { url: `${EXT}/stock`, valueInteger: 120 },
-      { url: `${EXT}/reorder-level`, valueInteger: 50 },
-      { url: `${EXT}/side-effect`, valueString: 'Nausea' },
-      { url: `${EXT}/side-effect`, valueString: 'Headache' },
-    ],
-    identifier: [{ system, value: code }],
-    code: { coding: [{ system, code, display: 'Amoxil' }], text: 'Amoxil' },
-    status: 'active',
-    manufacturer: { display: 'Acme Pharma' },
-    form: { text: 'Capsule' },
-    ingredient: [
-      {
-        itemCodeableConcept: { text: 'Amoxicillin' },
-        isActive: true,
-        strength: {
-          extension: [{ url: `${EXT}/strength-text`, valueString: '500mg' }],
-          numerator: { value: 500, unit: 'mg' },
-          denominator: { value: 1 },
-        },
-      },
-    ],
-    batch: { lotNumber: `LOT-${serial}`, expirationDate: '2027-06-30T00:00:00Z' },
-    ...overrides,
-  };
-}
 
 describe('Medication ⇄ medicines', function () {
   let server: TestServer;

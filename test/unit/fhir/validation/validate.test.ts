@@ -18,6 +18,7 @@ const PRACTITIONER_ROLE = `${BASE}/practitioner-role`;
 const APPOINTMENT = `${BASE}/appointment`;
 const INVOICE = `${BASE}/invoice`;
 const MEDICATION = `${BASE}/medication`;
+const MEDICATION_REQUEST = `${BASE}/medication-request`;
 const SPECIALIZATION = `${BASE}/practitioner-specialization`;
 const MARITAL = 'http://terminology.hl7.org/CodeSystem/v3-MaritalStatus';
 
@@ -192,6 +193,7 @@ describe('validation (http://hl7.org/fhir/R4/validation.html)', () => {
         APPOINTMENT,
         INVOICE,
         MEDICATION,
+        MEDICATION_REQUEST,
         PATIENT,
         PRACTITIONER,
         PRACTITIONER_ROLE,
