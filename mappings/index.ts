@@ -1,5 +1,6 @@
 // The registry: the ordered list of resource mappings. Everything else iterates it (D6).
 import { appointmentMapping } from './appointment.js';
+import { encounterMapping } from './encounter.js';
 import { invoiceMapping } from './invoice.js';
 import { medicationRequestMapping } from './medication-request.js';
 import { medicationMapping } from './medication.js';
@@ -13,6 +14,7 @@ export const mappings: readonly ResourceMapping[] = [
   practitionerMapping,
   practitionerRoleMapping,
   appointmentMapping,
+  encounterMapping,
   invoiceMapping,
   medicationMapping,
   medicationRequestMapping,

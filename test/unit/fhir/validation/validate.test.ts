@@ -17,6 +17,7 @@ const PRACTITIONER = `${BASE}/practitioner`;
 const PRACTITIONER_ROLE = `${BASE}/practitioner-role`;
 const APPOINTMENT = `${BASE}/appointment`;
 const INVOICE = `${BASE}/invoice`;
+const ENCOUNTER = `${BASE}/encounter`;
 const MEDICATION = `${BASE}/medication`;
 const MEDICATION_REQUEST = `${BASE}/medication-request`;
 const SPECIALIZATION = `${BASE}/practitioner-specialization`;
@@ -191,6 +192,7 @@ describe('validation (http://hl7.org/fhir/R4/validation.html)', () => {
     it('knownProfiles lists the canonical URLs of the resource profiles in profiles/', () => {
       expect(knownProfiles()).to.deep.equal([
         APPOINTMENT,
+        ENCOUNTER,
         INVOICE,
         MEDICATION,
         MEDICATION_REQUEST,
