@@ -7,41 +7,23 @@ import type { PrescribedMedicine } from '../src/db/jsonb/shapes.js';
 import { dateTimeParam, lastUpdatedParam, referenceParam, utcTimestamp } from './datatypes/clinical-search.js';
 import { str } from './datatypes/columns.js';
 import { timestampToFhir } from './datatypes/hospital-time.js';
-import { EXTENSION_BASE, statusTable } from './datatypes/status-maps.js';
 import { medicineCodeSystem } from './medication.js';
 import { tokenParam } from './params.js';
-import { defineMapping, type JsonRow, type MapContext } from './types.js';
+import {
+  DIGITAL_SIGNATURE,
+  DOCUMENT_URL,
+  entrySystem,
+  numberSystem,
+  PHARMACY_NOTIFIED,
+  PRESCRIBED_MEDICINE,
+  PRESCRIPTION_STATUS,
+  RECURRING,
+  UCUM,
+} from './datatypes/prescription-codes.js';
+import { lookupsOf, prescriptionPlan } from './datatypes/prescription-write.js';
+import { defineMapping, type JsonRow } from './types.js';
 
 export const MEDICATION_REQUEST_PROFILE = 'https://fhir-interop-server.dev/fhir/StructureDefinition/medication-request';
-export const PRESCRIBED_MEDICINE = `${EXTENSION_BASE}/prescribed-medicine`;
-export const RECURRING = `${EXTENSION_BASE}/recurring`;
-export const DIGITAL_SIGNATURE = `${EXTENSION_BASE}/digital-signature`;
-export const PHARMACY_NOTIFIED = `${EXTENSION_BASE}/pharmacy-notified`;
-export const DOCUMENT_URL = `${EXTENSION_BASE}/document-url`;
-const UCUM = 'http://unitsofmeasure.org';
-
-/** prescriptions.status ⇄ MedicationRequest.status; profiles/ConceptMap-medication-request-status.json. */
-export const PRESCRIPTION_STATUS = statusTable<MedicationRequest['status']>({
-  toFhir: {
-    draft: 'draft',
-    active: 'active',
-    issued: 'active',
-    fulfilled: 'completed',
-    completed: 'completed',
-    cancelled: 'cancelled',
-    stopped: 'stopped',
-    expired: 'stopped',
-    on_hold: 'on-hold',
-    'on-hold': 'on-hold',
-    'entered-in-error': 'entered-in-error',
-  },
-  fallback: 'unknown',
-  nullValue: 'draft',
-});
-
-export const entrySystem = (ctx: MapContext) => ctx.identifierSystem('prescription-entry');
-export const numberSystem = (ctx: MapContext) => ctx.identifierSystem('prescription-number');
-
 function dosage(entry: PrescribedMedicine): Dosage {
   const { frequency, dose, route } = entry;
   return {
@@ -74,9 +56,17 @@ const entryField = (field: string) => `(med.item->>'${field}')`;
 export const medicationRequestMapping = defineMapping<MedicationRequest>({
   resourceType: 'MedicationRequest',
   profile: MEDICATION_REQUEST_PROFILE,
-  interactions: ['read', 'vread', 'search-type', 'history-instance', 'history-type'],
+  interactions: ['read', 'vread', 'search-type', 'create', 'update', 'patch', 'history-instance', 'history-type'],
   source: {
     table: 'prescriptions',
+    entries: { column: 'medicines', key: 'id', keyPrefix: 'm', idFunction: 'fhir_prescription_entry_id' },
+    numbering: {
+      table: 'prescriptions',
+      column: 'prescriptionNumber',
+      prefix: 'RX-',
+      width: 7,
+      sequence: 'fhir_prescription_number_seq',
+    },
     from: `fhir_prescription_entries x join prescriptions rx on rx.id = x.prescription_id
       cross join lateral (select e.item from jsonb_array_elements(rx.medicines) e(item) where e.item->>'id' = x.entry_id limit 1) med`,
     id: 'x.id',
@@ -242,5 +232,7 @@ export const medicationRequestMapping = defineMapping<MedicationRequest>({
     } as Omit<MedicationRequest, 'id' | 'meta'>;
   },
 
+  lookups: (resource, ctx) => lookupsOf(resource, ctx),
+  write: (resource, ctx, existing, found) => prescriptionPlan(resource, ctx, existing, found),
   softDelete: { root: { deletedAt: 'now' } },
 });

@@ -4,7 +4,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { FhirResource } from 'fhir/r4.js';
-import type { MapContext, ResourceMapping, Snapshot, WritePlan } from '../../mappings/types.js';
+import type { JsonRow, MapContext, ResourceMapping, Snapshot, WritePlan } from '../../mappings/types.js';
 import { entities } from '../db/entities/index.js';
 import { preparedQuery } from '../db/prepared-query.js';
 import { FhirError } from './outcome.js';
@@ -137,6 +137,13 @@ export class Repository {
     return this.em.transactional(async (em) => {
       const current = await this.lockCurrent(em, mapping, id);
       const resource = produce(current);
+      if (!current && mapping.source.entries)
+        throw FhirError.unprocessable([
+          {
+            expression: `${mapping.resourceType}.id`,
+            diagnostics: `${mapping.resourceType} ids are assigned by the server: create one with POST`,
+          },
+        ]);
       if (!current) return { version: await this.write(em, mapping, resource, id, undefined), created: true };
       const existing = await this.snapshotOf(em, mapping, id);
       if (!existing) throw FhirError.notFound(`${mapping.resourceType}/${id} is not known`);
@@ -198,12 +205,16 @@ export class Repository {
     em: EntityManager,
     mapping: ResourceMapping,
     resource: FhirResource,
-    id: string,
+    resourceId: string,
     existing: Snapshot | undefined,
     revive = false,
   ): Promise<StoredVersion> {
     if (!mapping.write) throw FhirError.methodNotAllowed(`${mapping.resourceType} is read-only`, ['GET']);
-    const plan = mapping.write(resource as never, this.ctx, existing);
+    const found: Record<string, JsonRow[]> = {};
+    for (const [name, query] of Object.entries(mapping.lookups?.(resource as never, this.ctx) ?? {}))
+      found[name] = await em.execute<JsonRow[]>(query.sql, query.params);
+    const plan = mapping.write(resource as never, this.ctx, existing, found);
+    let id = resourceId;
     if (plan.problems.length > 0) throw FhirError.unprocessable(plan.problems);
     await this.checkReferences(em, plan);
     for (const check of mapping.conflicts?.(plan, id, existing) ?? []) {
@@ -215,7 +226,9 @@ export class Repository {
     const undelete = revive ? mapping.softDelete : undefined;
     const clear = (values: Record<string, unknown> | undefined) =>
       Object.fromEntries(Object.entries(values ?? {}).map(([k, v]) => [k, typeof v === 'boolean' ? !v : null]));
-    if (existing) {
+    if (mapping.source.entries) {
+      id = await this.writeEntry(em, mapping, plan, existing);
+    } else if (existing) {
       if (parent && plan.parent)
         await this.unique(() =>
           em.nativeUpdate(
@@ -286,6 +299,60 @@ export class Repository {
       [body, mapping.resourceType, id, written.version_id],
     );
     return { resourceType: mapping.resourceType, ...meta, deleted: false, body };
+  }
+
+  /**
+   * An entry of a JSONB array (source.entries): replaced in its row on update; on create added to
+   * the row the plan names (locked first) or to a new row. Returns the entry's resource id.
+   */
+  private async writeEntry(
+    em: EntityManager,
+    mapping: ResourceMapping,
+    plan: WritePlan,
+    existing: Snapshot | undefined,
+  ): Promise<string> {
+    const { table, numbering } = mapping.source;
+    const { column, key, keyPrefix, idFunction } = mapping.source.entries!;
+    const lockItems = async (rowId: unknown) => {
+      const [row] = await em.execute<{ items: JsonRow[] | string | null }[]>(
+        `select "${column}" as items from "${table}" where id = ? for update`,
+        [rowId],
+      );
+      const items = typeof row?.items === 'string' ? (JSON.parse(row.items) as JsonRow[]) : row?.items;
+      return Array.isArray(items) ? items : [];
+    };
+    let rowId: string;
+    let entryKey: string;
+    if (existing) {
+      rowId = String(existing[table]?.id);
+      entryKey = String(existing.entry?.[key]);
+      const items = (await lockItems(rowId)).map((item) =>
+        item[key] === entryKey ? { ...plan.entry, [key]: entryKey } : item,
+      );
+      await this.unique(() => em.nativeUpdate(entity(table), { id: rowId }, { ...plan.root, [column]: items }));
+    } else if (plan.addTo) {
+      rowId = plan.addTo.rowId;
+      const items = await lockItems(rowId);
+      const taken = new Set(items.map((item) => String(item[key])));
+      let n = items.length + 1;
+      while (taken.has(`${keyPrefix}${n}`)) n++;
+      entryKey = `${keyPrefix}${n}`;
+      await em.nativeUpdate(entity(table), { id: rowId }, { [column]: [...items, { ...plan.entry, [key]: entryKey }] });
+    } else {
+      rowId = randomUUID();
+      entryKey = `${keyPrefix}1`;
+      const defaults = mapping.createDefaults?.(this.ctx) ?? {};
+      const root: Record<string, unknown> = {
+        ...defaults.root,
+        ...plan.root,
+        id: rowId,
+        [column]: [{ ...plan.entry, [key]: entryKey }],
+      };
+      if (numbering && root[numbering.column] == null) root[numbering.column] = await this.nextNumber(em, numbering);
+      await this.unique(() => em.insert(entity(table), root));
+    }
+    const [row] = await em.execute<{ id: string }[]>(`select ${idFunction}(?::uuid, ?) as id`, [rowId, entryKey]);
+    return row!.id;
   }
 
   /** Every resource the plan points at exists and is not deleted (422 naming the element otherwise). */

@@ -211,8 +211,156 @@ describe('MedicationRequest ⇄ prescriptions.medicines', function () {
     });
   });
 
-  it('writes are not offered yet: POST answers 405', async () => {
-    const reply = await server.call('POST', '/MedicationRequest', { body: { resourceType: 'MedicationRequest' } });
-    expect(reply.status).to.equal(405);
+  describe('writes', () => {
+    const order = (subject: string, extra: Record<string, unknown> = {}) => ({
+      resourceType: 'MedicationRequest',
+      status: 'active',
+      intent: 'order',
+      medicationReference: { reference: `Medication/${medicine}` },
+      subject: { reference: `Patient/${subject}` },
+      authoredOn: '2026-05-01T08:00:00Z',
+      requester: { reference: `Practitioner/${who.doctor}` },
+      dosageInstruction: [
+        {
+          text: 'twice daily',
+          timing: { repeat: { frequency: 2, period: 1, periodUnit: 'd' } },
+          route: { text: 'oral' },
+          doseAndRate: [{ doseQuantity: { value: 1, unit: 'capsule' } }],
+        },
+      ],
+      dispenseRequest: {
+        quantity: { value: 14, unit: 'capsule' },
+        expectedSupplyDuration: { value: 7, unit: 'days', system: 'http://unitsofmeasure.org', code: 'd' },
+      },
+      ...extra,
+    });
+    const prescriptionOf = async (id: string) =>
+      (
+        await server.sql.query(
+          `select rx.* from fhir_prescription_entries x join prescriptions rx on rx.id = x.prescription_id where x.id = $1`,
+          [id],
+        )
+      ).rows[0];
+
+    it('a POST makes a prescription with one entry and a generated number; a second with its groupIdentifier joins it', async () => {
+      const first = await server.call('POST', '/MedicationRequest', { body: order(who.patient) });
+      expect(first.status, first.text).to.equal(201);
+      const row = await prescriptionOf(first.body.id);
+      expect(row.prescriptionNumber).to.match(/^RX-\d{7}$/);
+      expect(row.medicines).to.have.length(1);
+      expect(row.medicines[0]).to.deep.include({
+        id: 'm1',
+        medicineId: medicine,
+        name: 'Amoxil',
+        genericName: 'Amoxicillin',
+        strength: '500mg',
+        form: 'Capsule',
+        dose: { value: 1, unit: 'capsule' },
+        frequency: { text: 'twice daily', count: 2, period: 1, periodUnit: 'd' },
+        duration: { value: 7, unit: 'd' },
+        quantity: { value: 14, unit: 'capsule' },
+        route: 'oral',
+      });
+      expect(first.body.groupIdentifier.value).to.equal(row.prescriptionNumber);
+      const second = await server.call('POST', '/MedicationRequest', {
+        body: order(who.patient, { groupIdentifier: first.body.groupIdentifier }),
+      });
+      expect(second.status, second.text).to.equal(201);
+      const again = await prescriptionOf(second.body.id);
+      expect(again.id).to.equal(row.id);
+      expect(again.medicines.map((m: any) => m.id)).to.deep.equal(['m1', 'm2']);
+      expect(second.body.identifier[0].value).to.equal(`${row.prescriptionNumber}/m2`);
+      // the first request did not change
+      expect((await server.call('GET', `/MedicationRequest/${first.body.id}`)).body.meta.versionId).to.equal('1');
+    });
+
+    it("a request for another patient than its group's → 422 at subject, nothing written", async () => {
+      const first = await server.call('POST', '/MedicationRequest', { body: order(who.patient) });
+      const other = await people(server);
+      const reply = await server.call('POST', '/MedicationRequest', {
+        body: order(other.patient, { groupIdentifier: first.body.groupIdentifier }),
+      });
+      expect(reply.status, reply.text).to.equal(422);
+      expect(reply.body.issue[0].expression).to.deep.equal(['MedicationRequest.subject']);
+      expect((await prescriptionOf(first.body.id)).medicines).to.have.length(1);
+    });
+
+    it('bad input → 4xx naming the element, nothing written', async () => {
+      const count = async () => (await server.sql.query('select count(*)::int as n from prescriptions')).rows[0].n;
+      const before = await count();
+      for (const [body, expression] of [
+        [order(who.patient, { intent: 'plan' }), 'MedicationRequest.intent'],
+        [
+          order(who.patient, { medicationReference: { reference: 'Medication/00000000-0000-4000-8000-000000000000' } }),
+          'MedicationRequest.medicationReference',
+        ],
+        [order('00000000-0000-4000-8000-000000000000'), 'MedicationRequest.subject'],
+        [order(who.patient, { authoredOn: undefined }), 'MedicationRequest.authoredOn'],
+        [
+          order(who.patient, { dosageInstruction: [{ text: 'as you like' }] }),
+          'MedicationRequest.dosageInstruction[0]',
+        ],
+        [order(who.patient, { status: 'sometimes' }), 'MedicationRequest.status'],
+      ] as const) {
+        const reply = await server.call('POST', '/MedicationRequest', { body: JSON.parse(JSON.stringify(body)) });
+        expect(reply.status, `${expression}: ${reply.text}`).to.be.within(400, 422);
+        expect(
+          reply.body.issue.flatMap((i: any) => i.expression ?? []),
+          reply.text,
+        ).to.include(expression);
+      }
+      expect(await count()).to.equal(before);
+      const put = await server.call('PUT', '/MedicationRequest/6f1c1d2e-0000-4000-8000-00000000abcd', {
+        body: { ...order(who.patient), id: '6f1c1d2e-0000-4000-8000-00000000abcd' },
+      });
+      expect(put.status).to.equal(422);
+    });
+
+    it('concurrent creates get distinct prescription numbers; concurrent joins of one group get distinct entries', async () => {
+      const created = await Promise.all(
+        Array.from({ length: 6 }, () => server.call('POST', '/MedicationRequest', { body: order(who.patient) })),
+      );
+      expect(created.map((r) => r.status)).to.deep.equal([201, 201, 201, 201, 201, 201]);
+      expect(new Set(created.map((r) => r.body.groupIdentifier.value)).size).to.equal(6);
+      const group = created[0]!.body.groupIdentifier;
+      const joined = await Promise.all(
+        Array.from({ length: 5 }, () =>
+          server.call('POST', '/MedicationRequest', { body: order(who.patient, { groupIdentifier: group }) }),
+        ),
+      );
+      expect(joined.map((r) => r.status)).to.deep.equal([201, 201, 201, 201, 201]);
+      const row = await prescriptionOf(created[0]!.body.id);
+      expect(row.medicines.map((m: any) => m.id).sort()).to.deep.equal(['m1', 'm2', 'm3', 'm4', 'm5', 'm6']);
+    });
+
+    it('a stored entry put back through FHIR leaves its prescription row unchanged', async () => {
+      const rx = await prescription(
+        [
+          entry('m1', { medicineId: medicine }),
+          entry('m2', { refills: undefined, duration: undefined, route: undefined }),
+        ],
+        {
+          diagnosis: 'Otitis',
+          notes: 'Call if worse.',
+          isRecurring: true,
+          recurringEndDate: '2026-09-01T00:00:00.5',
+          isDigitallySigned: false,
+          pharmacyNotified: null,
+          status: 'issued',
+        },
+      );
+      const rowBefore = (
+        await server.sql.query(`select to_jsonb(rx) - 'updatedAt' as r from prescriptions rx where id = $1`, [rx.id])
+      ).rows[0].r;
+      for (const { id } of await entryIds(rx.id)) {
+        const read = await server.call('GET', `/MedicationRequest/${id}`);
+        const put = await server.call('PUT', `/MedicationRequest/${id}`, { body: read.body });
+        expect(put.status, put.text).to.equal(200);
+      }
+      const rowAfter = (
+        await server.sql.query(`select to_jsonb(rx) - 'updatedAt' as r from prescriptions rx where id = $1`, [rx.id])
+      ).rows[0].r;
+      expect(rowAfter).to.deep.equal(rowBefore);
+    });
   });
 });
