@@ -1,4 +1,9 @@
 // The registry: the ordered list of resource mappings. Everything else iterates it (D6).
+import { appointmentMapping } from './appointment.js';
+import { encounterMapping } from './encounter.js';
+import { invoiceMapping } from './invoice.js';
+import { medicationRequestMapping } from './medication-request.js';
+import { medicationMapping } from './medication.js';
 import { patientMapping } from './patient.js';
 import { practitionerRoleMapping } from './practitioner-role.js';
 import { practitionerMapping } from './practitioner.js';
@@ -8,4 +13,9 @@ export const mappings: readonly ResourceMapping[] = [
   patientMapping,
   practitionerMapping,
   practitionerRoleMapping,
+  appointmentMapping,
+  encounterMapping,
+  invoiceMapping,
+  medicationMapping,
+  medicationRequestMapping,
 ] as unknown as ResourceMapping[];

@@ -30,6 +30,8 @@ export interface Config {
   searchMaxCount: number;
   /** Signs search page links; undefined: the secret the database keeps (fhir_server_secrets). */
   searchCursorSecret: string | undefined;
+  /** IANA time zone of the hospital's local times (appointments.appointmentTime). */
+  hospitalTimeZone: string;
 }
 
 export class ConfigError extends Error {
@@ -150,6 +152,16 @@ function searchSettings(env: Env) {
   return { searchDefaultCount, searchMaxCount, searchCursorSecret };
 }
 
+function timeZone(env: Env, name: string, fallback: string): string {
+  const raw = read(env, name);
+  if (raw === undefined) return fallback;
+  try {
+    return new Intl.DateTimeFormat('en-US', { timeZone: raw }).resolvedOptions().timeZone;
+  } catch {
+    throw new ConfigError(name, `must be an IANA time zone such as Europe/Berlin or UTC, got "${raw}"`);
+  }
+}
+
 /** Reads and checks the configuration; throws ConfigError naming the first bad variable. */
 export function loadConfig(env: Env = process.env): Config {
   const port = integer(env, 'PORT', 8080, 0, 65535);
@@ -181,5 +193,6 @@ export function loadConfig(env: Env = process.env): Config {
     identifierNamespace: (
       url(env, 'IDENTIFIER_NAMESPACE', ['http:', 'https:', 'urn:']) ?? 'https://fhir-interop-server.dev/fhir/sid'
     ).replace(/\/$/, ''),
+    hospitalTimeZone: timeZone(env, 'HOSPITAL_TIME_ZONE', 'UTC'),
   };
 }

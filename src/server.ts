@@ -66,7 +66,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     await validation;
     const key = config.dataEncryptionKey ?? (db.mode === 'embedded' ? embeddedDataKey(config.dataDir) : undefined);
     if (!key) logger.warn('DATA_ENCRYPTION_KEY is not set: SSNs can be neither stored nor read');
-    const ctx = mapContext(config.identifierNamespace, fieldSecrets(key));
+    const ctx = mapContext(config.identifierNamespace, fieldSecrets(key), config.hospitalTimeZone);
 
     const capabilityStatement = buildCapabilityStatement({
       baseUrl: config.fhirBaseUrl,

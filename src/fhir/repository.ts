@@ -4,9 +4,10 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { FhirResource } from 'fhir/r4.js';
-import type { MapContext, ResourceMapping, Snapshot } from '../../mappings/types.js';
+import type { JsonRow, MapContext, ResourceMapping, Snapshot, WritePlan } from '../../mappings/types.js';
 import { assertColumnShapes } from '../db/jsonb/column-shapes.js';
 import { JsonbShapeError } from '../db/jsonb/validate.js';
+import { numbered } from '../db/raw-query.js';
 import { inTransaction, preparedQuery, withSession, type SqlSession } from '../db/sql-session.js';
 import { FhirError } from './outcome.js';
 import { splitOverflow } from './overflow.js';
@@ -126,6 +127,13 @@ export class Repository {
     return this.transaction(async (sql) => {
       const locked = await this.lockCurrent(sql, mapping, id);
       const resource = produce(locked?.current);
+      if (!locked && mapping.source.entries)
+        throw FhirError.unprocessable([
+          {
+            expression: `${mapping.resourceType}.id`,
+            diagnostics: `${mapping.resourceType} ids are assigned by the server: create one with POST`,
+          },
+        ]);
       if (!locked) return { version: await this.write(sql, mapping, resource, id, undefined), created: true };
       const { current, existing } = locked;
       if (!existing) throw FhirError.notFound(`${mapping.resourceType}/${id} is not known`);
@@ -198,13 +206,23 @@ export class Repository {
     sql: SqlSession,
     mapping: ResourceMapping,
     resource: FhirResource,
-    id: string,
+    resourceId: string,
     existing: Snapshot | undefined,
     revive = false,
   ): Promise<StoredVersion> {
     if (!mapping.write) throw FhirError.methodNotAllowed(`${mapping.resourceType} is read-only`, ['GET']);
-    const plan = mapping.write(resource as never, this.ctx, existing);
+    const found: Record<string, JsonRow[]> = {};
+    for (const [name, query] of Object.entries(mapping.lookups?.(resource as never, this.ctx) ?? {}))
+      found[name] = await sql.query<JsonRow>(numbered(query.sql), query.params);
+    const plan = mapping.write(resource as never, this.ctx, existing, found);
+    let id = resourceId;
     if (plan.problems.length > 0) throw FhirError.unprocessable(plan.problems);
+    await checkReferences(sql, plan);
+    for (const check of mapping.conflicts?.(plan, id, existing) ?? []) {
+      await sql.query(numbered(check.lock.sql), check.lock.params);
+      const conflicting = await sql.query(numbered(check.conflict.sql), check.conflict.params);
+      if (conflicting.length > 0) throw FhirError.conflict(check.diagnostics, [check.expression]);
+    }
     const { table, parent, numbering } = mapping.source;
     const hashes = plan.hashes
       ?.filter(({ value }) => value !== undefined || existing)
@@ -214,7 +232,9 @@ export class Repository {
       }));
     const type = mapping.resourceType;
     const hashText = hashes?.length ? JSON.stringify(hashes) : null;
-    if (existing) {
+    if (mapping.source.entries) {
+      id = await this.writeEntry(sql, mapping, plan, existing);
+    } else if (existing) {
       const undelete = revive ? mapping.softDelete : undefined;
       const clear = (values: Record<string, unknown> | undefined) =>
         Object.fromEntries(Object.entries(values ?? {}).map(([k, v]) => [k, typeof v === 'boolean' ? !v : null]));
@@ -290,6 +310,103 @@ export class Repository {
     );
     return { resourceType: mapping.resourceType, ...meta, deleted: false, body };
   }
+
+  /**
+   * An entry of a JSONB array (source.entries): replaced in its row on update; on create added to
+   * the row the plan names (locked first) or to a new row. Returns the entry's resource id.
+   */
+  private async writeEntry(
+    sql: SqlSession,
+    mapping: ResourceMapping,
+    plan: WritePlan,
+    existing: Snapshot | undefined,
+  ): Promise<string> {
+    const { table, numbering } = mapping.source;
+    const { column, key, keyPrefix, idFunction } = mapping.source.entries!;
+    const type = mapping.resourceType;
+    const lockItems = async (rowId: string) => {
+      const [row] = await sql.query<{ items: JsonRow[] | string | null }>(
+        `select ${quoted(column)} as items from ${quoted(table)} where id = $1 for update`,
+        [rowId],
+      );
+      const items = typeof row?.items === 'string' ? (JSON.parse(row.items) as JsonRow[]) : row?.items;
+      return Array.isArray(items) ? items : [];
+    };
+    const update = async (rowId: string, root: Record<string, unknown>) => {
+      checkShapes(table, root);
+      const statement = updateStatement({ table, columns: Object.keys(root) });
+      await sql.query(statement.text, statement.values({ type, id: rowId, root }), statement.name);
+    };
+    let rowId: string;
+    let entryKey: string;
+    if (existing) {
+      rowId = String(existing[table]?.id);
+      entryKey = String(existing.entry?.[key]);
+      const items = (await lockItems(rowId)).map((item) =>
+        item[key] === entryKey ? { ...plan.entry, [key]: entryKey } : item,
+      );
+      await update(rowId, { ...plan.root, [column]: items });
+    } else if (plan.addTo) {
+      rowId = plan.addTo.rowId;
+      const items = await lockItems(rowId);
+      const taken = new Set(items.map((item) => String(item[key])));
+      let n = items.length + 1;
+      while (taken.has(`${keyPrefix}${n}`)) n++;
+      entryKey = `${keyPrefix}${n}`;
+      await update(rowId, { [column]: [...items, { ...plan.entry, [key]: entryKey }] });
+    } else {
+      rowId = randomUUID();
+      entryKey = `${keyPrefix}1`;
+      const defaults = mapping.createDefaults?.(this.ctx) ?? {};
+      const root: Record<string, unknown> = {
+        ...defaults.root,
+        ...plan.root,
+        [column]: [{ ...plan.entry, [key]: entryKey }],
+      };
+      checkShapes(table, root);
+      const assignNumber = numbering && numbering.table === table && root[numbering.column] == null;
+      const statement = insertStatement({
+        table,
+        columns: Object.keys(root),
+        ...(assignNumber ? { numberColumn: numbering.column } : {}),
+      });
+      for (let attempt = 0; ; attempt++) {
+        const values = statement.values({ type, id: rowId, root, numbering, resync: attempt > 0 });
+        if ((await sql.query(statement.text, values, statement.name)).length > 0) break;
+        if (!assignNumber || attempt >= 5) throw FhirError.conflict('could not assign a free business number; retry');
+      }
+    }
+    const [row] = await sql.query<{ id: string }>(`select ${quoted(idFunction)}($1::uuid, $2) as id`, [
+      rowId,
+      entryKey,
+    ]);
+    return row!.id;
+  }
+}
+
+const quoted = (name: string) => {
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new Error(`not an SQL name: ${name}`);
+  return `"${name}"`;
+};
+
+/** Every resource the plan points at exists and is not deleted (422 naming the element otherwise). */
+async function checkReferences(sql: SqlSession, plan: WritePlan): Promise<void> {
+  const problems = [];
+  for (const { expression, type, id } of plan.references ?? []) {
+    const [head] = isUuid(id)
+      ? await sql.query<{ deleted: boolean }>(
+          'select deleted from fhir_resources where resource_type = $1 and id = $2',
+          [type, id],
+          'fhir_reference_head',
+        )
+      : [];
+    if (!head || head.deleted)
+      problems.push({
+        expression,
+        diagnostics: `${expression}: ${type}/${id} ${head ? 'was deleted' : 'is not known'}`,
+      });
+  }
+  if (problems.length > 0) throw FhirError.unprocessable(problems);
 }
 
 interface WrittenRow {
