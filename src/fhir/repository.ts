@@ -50,6 +50,8 @@ const CURRENT_SQL = `select ${VERSION_COLUMNS} from fhir_resources h
 
 export class Repository {
   private forked: EntityManager | undefined;
+  /** Runs in a write's transaction once its rows are written (access checks); throwing rolls it back. */
+  afterWrite?: (em: EntityManager, mapping: ResourceMapping, id: string, created: boolean) => Promise<void>;
 
   /** `root` is the ORM's global EntityManager: reads use its pool; a fork is made only for work that needs one. */
   constructor(
@@ -248,6 +250,7 @@ export class Repository {
           system,
         ]);
     }
+    await this.afterWrite?.(em, mapping, id, !existing);
     // The head cannot move again in this transaction: the triggers keep one version per transaction.
     const [written] = await em.execute<
       { snapshot: Snapshot | string | null; version_id: number; last_updated: Date }[]

@@ -1,6 +1,7 @@
 // Transport-free FHIR requests and responses (the REST layer's contract with src/http).
 import type { OperationOutcome } from 'fhir/r4.js';
 import type { ResourceMapping } from '../../mappings/types.js';
+import type { FhirAccess } from './access.js';
 import { FhirError } from './outcome.js';
 import type { Repository, StoredVersion } from './repository.js';
 
@@ -13,6 +14,8 @@ export interface FhirRequest {
   query: Query;
   headers: Record<string, string | undefined>;
   body: unknown;
+  /** What the caller's token allows (D8); absent when authorization is off. */
+  access?: FhirAccess;
 }
 
 export interface FhirResponse {

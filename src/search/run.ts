@@ -71,11 +71,14 @@ export async function runSearch(
   em: EntityManager,
   mapping: ResourceMapping,
   search: CompiledSearch,
+  access?: { filter(mapping: ResourceMapping): SqlCondition | undefined },
 ): Promise<{ rows: VersionRow[]; total: number }> {
+  // D8: the caller's access (SMART scopes, patient compartment) is part of the same SQL.
+  const allowed = access?.filter(mapping);
   const from = `fhir_resources h join ${mapping.source.from} on ${mapping.source.id} = h.id
     join fhir_resource_versions v on v.resource_type = h.resource_type and v.id = h.id and v.version_id = h.version_id`;
-  const filter = `h.resource_type = ? and not h.deleted and ${search.where.sql}`;
-  const params = [mapping.resourceType, ...search.where.params];
+  const filter = `h.resource_type = ? and not h.deleted and ${search.where.sql}${allowed ? ` and (${allowed.sql})` : ''}`;
+  const params = [mapping.resourceType, ...search.where.params, ...(allowed?.params ?? [])];
   const rows =
     search.count === 0
       ? []

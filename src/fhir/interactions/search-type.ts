@@ -19,7 +19,12 @@ function selfLink(baseUrl: string, type: string, query: Query, overrides: Record
 /** Ids of the resources that match a query (conditional create, update and delete). */
 export async function matchingIds(ctx: InteractionContext, mapContext: MapContext, query: Query): Promise<string[]> {
   const search = compileSearch(ctx.mapping, query, mapContext, true);
-  const { rows } = await runSearch(ctx.repository.entityManager, ctx.mapping, { ...search, count: 2, offset: 0 });
+  const { rows } = await runSearch(
+    ctx.repository.entityManager,
+    ctx.mapping,
+    { ...search, count: 2, offset: 0 },
+    ctx.request.access,
+  );
   return rows.map((r) => r.id);
 }
 
@@ -32,6 +37,7 @@ export async function searchType(ctx: InteractionContext, mapContext: MapContext
     repository.entityManager,
     mapping,
     summary === 'count' ? { ...search, count: 0 } : search,
+    request.access,
   );
   const versions = await repository.materialiseRows(mapping, rows);
   const links = [{ relation: 'self', url: selfLink(request.baseUrl, mapping.resourceType, request.query) }];
