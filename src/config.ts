@@ -3,6 +3,7 @@
 import path from 'node:path';
 
 export type SeedDemo = 'auto' | 'true' | 'false';
+export type AuthMode = 'off' | 'smart';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
 export interface Config {
@@ -25,6 +26,17 @@ export interface Config {
   dataEncryptionKey: Buffer | undefined;
   /** Namespace of the identifier systems of business numbers (D3). */
   identifierNamespace: string;
+  /** D8: `smart` serves the authorization server and requires a token on FHIR routes; `off` serves FHIR open. */
+  authMode: AuthMode;
+  auth: {
+    /** Public URL of the authorization server: the issuer of its tokens, its endpoints under it. */
+    issuer: string;
+    accessTokenSeconds: number;
+    refreshTokenDays: number;
+    lockoutFailures: number;
+    lockoutMinutes: number;
+    keyRotationDays: number;
+  };
 }
 
 export class ConfigError extends Error {
@@ -161,6 +173,18 @@ export function loadConfig(env: Env = process.env): Config {
     shutdownTimeoutMs: integer(env, 'SHUTDOWN_TIMEOUT_MS', 10000, 0, 600000),
     trustProxy: trustProxy === undefined || trustProxy.toLowerCase() === 'false' ? false : trustProxy,
     dataEncryptionKey: encryptionKey(env),
+    authMode: oneOf(env, 'AUTH_MODE', ['off', 'smart'], 'off'),
+    auth: {
+      issuer: (url(env, 'AUTH_ISSUER', ['http:', 'https:']) ?? `${new URL(fhirBaseUrl).origin}/auth`).replace(
+        /\/$/,
+        '',
+      ),
+      accessTokenSeconds: integer(env, 'AUTH_ACCESS_TOKEN_SECONDS', 3600, 60, 86400),
+      refreshTokenDays: integer(env, 'AUTH_REFRESH_TOKEN_DAYS', 30, 1, 3650),
+      lockoutFailures: integer(env, 'AUTH_LOCKOUT_FAILURES', 5, 1, 1000),
+      lockoutMinutes: integer(env, 'AUTH_LOCKOUT_MINUTES', 15, 1, 10080),
+      keyRotationDays: integer(env, 'AUTH_KEY_ROTATION_DAYS', 90, 1, 3650),
+    },
     identifierNamespace: (
       url(env, 'IDENTIFIER_NAMESPACE', ['http:', 'https:', 'urn:']) ?? 'https://fhir-interop-server.dev/fhir/sid'
     ).replace(/\/$/, ''),

@@ -3,6 +3,7 @@
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { mappings } from '../mappings/index.js';
+import { AuthorizationServer } from './auth/authorization-server.js';
 import type { Config } from './config.js';
 import { openDatabase, type Database } from './db/database.js';
 import { embeddedDataKey } from './db/data-key.js';
@@ -59,11 +60,23 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     if (!key) logger.warn('DATA_ENCRYPTION_KEY is not set: SSNs can be neither stored nor read');
     const ctx = mapContext(config.identifierNamespace, fieldSecrets(key));
 
+    const authorizationServer =
+      config.authMode === 'smart'
+        ? new AuthorizationServer(
+            config,
+            () => db.orm.em.fork(),
+            ctx,
+            mappings.map((m) => m.resourceType),
+          )
+        : undefined;
+    if (authorizationServer) await authorizationServer.prepare();
+    else logger.warn('AUTH_MODE=off: the FHIR API is open to anyone who can reach it; set AUTH_MODE=smart');
     const capabilityStatement = buildCapabilityStatement({
       baseUrl: config.fhirBaseUrl,
       software: { name: packageInfo.name, version: packageInfo.version },
       mappings,
       date: new Date().toISOString(),
+      ...(authorizationServer ? { security: authorizationServer.restSecurity() } : {}),
     });
     const fhirRouter = createFhirRouter(mappings, () => new Repository(db.orm.em, ctx), ctx);
     const app = createApp({
@@ -73,6 +86,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       health: { ping: () => db.ping(), shuttingDown: () => shuttingDown },
       capabilityStatement,
       fhirRouter,
+      ...(authorizationServer ? { authorizationServer } : {}),
     });
     server = app.listen(config.port, config.host);
     await new Promise<void>((resolve, reject) => {

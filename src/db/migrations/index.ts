@@ -2,8 +2,10 @@
 import type { MigrationObject } from '@mikro-orm/core';
 import { Migration20261201000000InitialSchema } from './Migration20261201000000InitialSchema.js';
 import { Migration20261201000100ResourceVersions } from './Migration20261201000100ResourceVersions.js';
+import { Migration20261202000300SmartClients } from './Migration20261202000300SmartClients.js';
 
 export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261201000000InitialSchema', class: Migration20261201000000InitialSchema },
   { name: 'Migration20261201000100ResourceVersions', class: Migration20261201000100ResourceVersions },
+  { name: 'Migration20261202000300SmartClients', class: Migration20261202000300SmartClients },
 ];

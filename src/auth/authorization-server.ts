@@ -1,0 +1,104 @@
+// The SMART authorization server (D8) composed: keys, the authorization flow, the token,
+// introspection, revocation and launch endpoints, and the bearer check of FHIR requests.
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { MapContext } from '../../mappings/types.js';
+import type { Config } from '../config.js';
+import type { FhirAccess } from '../fhir/access.js';
+import { accessPolicy } from './access-policy.js';
+import { InvalidToken, verifyAccessToken } from './access-token.js';
+import { AuthorizationFlow } from './authorization-flow.js';
+import type { Form } from './client-authentication.js';
+import type { AuthContext } from './context.js';
+import { openidConfiguration, restSecurity, smartConfiguration } from './discovery.js';
+import { introspect, revoke } from './introspection.js';
+import { createLaunch } from './launch.js';
+import { resetPassword } from './login.js';
+import { OAuthError } from './oauth-error.js';
+import { SigningKeys } from './signing-keys.js';
+import { tokenEndpoint } from './token-endpoint.js';
+
+export type BearerResult =
+  { ok: true; access: FhirAccess } | { ok: false; error: 'missing' | 'invalid'; reason: string };
+
+export class AuthorizationServer {
+  readonly ctx: AuthContext;
+  readonly flow: AuthorizationFlow;
+
+  constructor(
+    config: Config,
+    em: () => EntityManager,
+    private readonly mapContext: MapContext,
+    private readonly resourceTypes: readonly string[],
+  ) {
+    const graceSeconds = Math.max(config.auth.accessTokenSeconds, 600);
+    this.ctx = {
+      issuer: config.auth.issuer,
+      fhirBaseUrl: config.fhirBaseUrl,
+      settings: config.auth,
+      em,
+      keys: new SigningKeys(em, config.auth.keyRotationDays, graceSeconds),
+    };
+    this.flow = new AuthorizationFlow(this.ctx);
+  }
+
+  prepare(): Promise<void> {
+    return this.ctx.keys.prepare();
+  }
+
+  smartConfiguration() {
+    return smartConfiguration(this.ctx.issuer, this.resourceTypes);
+  }
+  openidConfiguration() {
+    return openidConfiguration(this.ctx.issuer, this.resourceTypes);
+  }
+  restSecurity() {
+    return restSecurity(this.ctx.issuer);
+  }
+  jwks() {
+    return this.ctx.keys.jwks();
+  }
+
+  token(form: Form, authorization: string | undefined) {
+    return tokenEndpoint(this.ctx, form, authorization);
+  }
+  introspect(form: Form, authorization: string | undefined) {
+    return introspect(this.ctx, form, authorization);
+  }
+  revoke(form: Form, authorization: string | undefined) {
+    return revoke(this.ctx, form, authorization);
+  }
+  resetPassword(token: string, password: string) {
+    return resetPassword(this.ctx.em(), token, password);
+  }
+
+  /** An EHR (a staff user's or a system token) asks for a launch value for a patient. */
+  async launch(authorization: string | undefined, patient: string | undefined, encounter: string | undefined) {
+    const bearer = /^Bearer\s+(\S+)$/i.exec(authorization ?? '')?.[1];
+    if (!bearer) throw new OAuthError('invalid_token', 'a bearer token is required');
+    let principal;
+    try {
+      principal = await verifyAccessToken(this.ctx, bearer);
+    } catch (error) {
+      if (error instanceof InvalidToken) throw new OAuthError('invalid_token', error.message);
+      throw error;
+    }
+    if (!principal.staff || principal.patient)
+      throw new OAuthError('access_denied', 'only a staff user or a system client may create a launch');
+    if (!patient) throw new OAuthError('invalid_request', 'patient is required');
+    return { launch: await createLaunch(this.ctx, patient, encounter) };
+  }
+
+  /** The Authorization header of a FHIR request as the request's access. */
+  async bearer(authorization: string | undefined): Promise<BearerResult> {
+    if (!authorization) return { ok: false, error: 'missing', reason: 'an access token is required' };
+    const token = /^Bearer\s+(\S+)$/i.exec(authorization)?.[1];
+    if (!token) return { ok: false, error: 'invalid', reason: 'the Authorization header must be Bearer <token>' };
+    try {
+      const principal = await verifyAccessToken(this.ctx, token);
+      return { ok: true, access: accessPolicy(principal, this.mapContext) };
+    } catch (error) {
+      if (error instanceof InvalidToken) return { ok: false, error: 'invalid', reason: error.message };
+      throw error;
+    }
+  }
+}
