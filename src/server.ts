@@ -37,6 +37,22 @@ async function seedDemoIfEmpty(config: Config, db: Database, logger: Logger): Pr
     { inserted: result.inserted, ms: result.ms },
     `demo data seeded; demo users (e.g. ${result.adminEmail ?? 'admin@example.org'}) share the password "${DEMO_PASSWORD}"`,
   );
+  const { createDemoAccounts } = await import('./auth/demo-accounts.js');
+  const demo = await createDemoAccounts(db.orm.em.fork(), {
+    password: DEMO_PASSWORD,
+    issuer: config.auth.issuer,
+    dataDir: config.dataDir,
+  });
+  logger.info(
+    {
+      patientUser: demo.patientUser.email,
+      practitionerUser: demo.practitionerUser.email,
+      adminUser: demo.adminUser.email,
+      app: demo.app,
+      backendClient: demo.backendClient.client_id,
+    },
+    `SMART demo accounts (password "${DEMO_PASSWORD}", AUTH_MODE=smart to use them) written to ${config.dataDir}/demo.json`,
+  );
 }
 
 export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {

@@ -134,6 +134,18 @@ export function messagePage(title: string, message: string): string {
   return layout(title, `<p role="alert">${escapeHtml(message)}</p>`);
 }
 
+/** The redirect_uri of the demo app: shows what a SMART app receives. */
+export function demoCallbackPage(query: Record<string, string | undefined>): string {
+  const rows = Object.entries(query)
+    .map(([k, v]) => `<dt>${escapeHtml(k)}</dt><dd><code>${escapeHtml(v ?? '')}</code></dd>`)
+    .join('\n');
+  return layout(
+    'Demo app callback',
+    `<p>This is what the demo SMART app received. Exchange the code at the token endpoint (with the PKCE verifier the app made) within two minutes.</p>
+<dl>${rows}</dl>`,
+  );
+}
+
 export function resetPage(o: { token: string; error?: string }): string {
   return layout(
     'Choose a new password',

@@ -6,7 +6,7 @@ import type { Step, Stage } from '../auth/authorization-flow.js';
 import type { Form } from '../auth/client-authentication.js';
 import { OAuthError } from '../auth/oauth-error.js';
 import { FhirError } from '../fhir/outcome.js';
-import { messagePage, resetPage, STYLESHEET } from '../auth/pages.js';
+import { demoCallbackPage, messagePage, resetPage, STYLESHEET } from '../auth/pages.js';
 import { locals } from './middleware/request-context.js';
 
 const COOKIE = 'smart_authorization';
@@ -112,6 +112,9 @@ export function authRoutes(server: AuthorizationServer, issuerPath: string): Rou
     );
   }
 
+  router.get('/demo-callback', (req, res) =>
+    sendStep(res, { kind: 'page', status: 200, html: demoCallbackPage(queryOf(req)) }),
+  );
   router.get('/reset', (req, res) => {
     const token = typeof req.query.token === 'string' ? req.query.token : '';
     sendStep(res, {
