@@ -36,6 +36,8 @@ export interface Config {
     lockoutFailures: number;
     lockoutMinutes: number;
     keyRotationDays: number;
+    /** Requests per minute and client address to each sign-in and token endpoint. */
+    rateLimitPerMinute: number;
   };
 }
 
@@ -184,6 +186,7 @@ export function loadConfig(env: Env = process.env): Config {
       lockoutFailures: integer(env, 'AUTH_LOCKOUT_FAILURES', 5, 1, 1000),
       lockoutMinutes: integer(env, 'AUTH_LOCKOUT_MINUTES', 15, 1, 10080),
       keyRotationDays: integer(env, 'AUTH_KEY_ROTATION_DAYS', 90, 1, 3650),
+      rateLimitPerMinute: integer(env, 'AUTH_RATE_LIMIT_PER_MINUTE', 600, 1, 1000000),
     },
     identifierNamespace: (
       url(env, 'IDENTIFIER_NAMESPACE', ['http:', 'https:', 'urn:']) ?? 'https://fhir-interop-server.dev/fhir/sid'

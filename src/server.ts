@@ -83,6 +83,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
             () => db.orm.em.fork(),
             ctx,
             mappings.map((m) => m.resourceType),
+            (event) => logger.info(event, `auth ${event.event} ${event.outcome}`),
           )
         : undefined;
     if (authorizationServer) await authorizationServer.prepare();

@@ -162,6 +162,13 @@ export class AuthorizationFlow {
     switch (stage) {
       case 'login': {
         const outcome = await checkPassword(this.ctx, one('email') ?? '', one('password') ?? '');
+        this.ctx.record({
+          event: 'sign-in',
+          outcome: outcome.ok ? 'success' : 'failure',
+          email: one('email'),
+          clientId: a.request.clientId,
+          ...(outcome.ok ? { userId: outcome.user.id } : { reason: outcome.reason }),
+        });
         if (!outcome.ok)
           return page(
             pages.loginPage({
@@ -177,6 +184,13 @@ export class AuthorizationFlow {
       }
       case 'mfa': {
         const outcome = await checkSecondFactor(this.ctx, a.userId!, one('code') ?? '');
+        this.ctx.record({
+          event: 'second-factor',
+          outcome: outcome.ok ? 'success' : 'failure',
+          userId: a.userId,
+          clientId: a.request.clientId,
+          ...(outcome.ok ? {} : { reason: outcome.reason }),
+        });
         if (!outcome.ok) return page(pages.secondFactorPage({ csrf: a.csrf, error: FAILURES[outcome.reason] }), 401);
         return this.signedIn(a, outcome);
       }

@@ -8,12 +8,13 @@ import { accessPolicy } from './access-policy.js';
 import { InvalidToken, verifyAccessToken } from './access-token.js';
 import { AuthorizationFlow } from './authorization-flow.js';
 import type { Form } from './client-authentication.js';
-import type { AuthContext } from './context.js';
+import type { AuthContext, AuthEvent } from './context.js';
 import { openidConfiguration, restSecurity, smartConfiguration } from './discovery.js';
 import { introspect, revoke } from './introspection.js';
 import { createLaunch } from './launch.js';
 import { resetPassword } from './login.js';
 import { OAuthError } from './oauth-error.js';
+import { withinRateLimit } from './rate-limit.js';
 import { SigningKeys } from './signing-keys.js';
 import { tokenEndpoint } from './token-endpoint.js';
 
@@ -29,6 +30,7 @@ export class AuthorizationServer {
     em: () => EntityManager,
     private readonly mapContext: MapContext,
     private readonly resourceTypes: readonly string[],
+    record: (event: AuthEvent) => void = () => {},
   ) {
     const graceSeconds = Math.max(config.auth.accessTokenSeconds, 600);
     this.ctx = {
@@ -37,8 +39,14 @@ export class AuthorizationServer {
       settings: config.auth,
       em,
       keys: new SigningKeys(em, config.auth.keyRotationDays, graceSeconds),
+      record,
     };
     this.flow = new AuthorizationFlow(this.ctx);
+  }
+
+  /** Whether a request from `address` to `endpoint` is within AUTH_RATE_LIMIT_PER_MINUTE. */
+  withinRateLimit(endpoint: string, address: string | undefined): Promise<boolean> {
+    return withinRateLimit(this.ctx.em(), `${endpoint}:${address ?? '?'}`, this.ctx.settings.rateLimitPerMinute);
   }
 
   prepare(): Promise<void> {
@@ -58,8 +66,16 @@ export class AuthorizationServer {
     return this.ctx.keys.jwks();
   }
 
-  token(form: Form, authorization: string | undefined) {
-    return tokenEndpoint(this.ctx, form, authorization);
+  async token(form: Form, authorization: string | undefined) {
+    const base = { event: 'token' as const, grantType: form.grant_type, clientId: form.client_id };
+    try {
+      const response = await tokenEndpoint(this.ctx, form, authorization);
+      this.ctx.record({ ...base, outcome: 'success' });
+      return response;
+    } catch (error) {
+      if (error instanceof OAuthError) this.ctx.record({ ...base, outcome: 'failure', reason: error.error });
+      throw error;
+    }
   }
   introspect(form: Form, authorization: string | undefined) {
     return introspect(this.ctx, form, authorization);

@@ -10,6 +10,18 @@ export interface AuthContext {
   settings: Config['auth'];
   em(): EntityManager;
   keys: SigningKeys;
+  /** Every sign-in and token decision, for the log and the audit trail (D9); never carries a secret. */
+  record(event: AuthEvent): void;
+}
+
+export interface AuthEvent {
+  event: 'sign-in' | 'second-factor' | 'token';
+  outcome: 'success' | 'failure';
+  reason?: string;
+  userId?: string;
+  email?: string;
+  clientId?: string;
+  grantType?: string;
 }
 
 /** What a user (or a backend client) granted a client: carried by codes, refresh and access tokens. */

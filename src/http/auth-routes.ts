@@ -78,6 +78,20 @@ export function authRoutes(server: AuthorizationServer, issuerPath: string): Rou
     res.status(step.status).type('text/html; charset=utf-8').send(step.html);
   }
 
+  // Every form post and OAuth request counts against the address's limit for that endpoint.
+  router.post('/{*endpoint}', async (req: Request, res: Response, next: NextFunction) => {
+    if (await server.withinRateLimit(req.path, req.ip)) return next();
+    noStore(res);
+    res.set('Retry-After', '60');
+    if (['/token', '/introspect', '/revoke', '/launch'].includes(req.path))
+      return void res
+        .status(429)
+        .json({ error: 'slow_down', error_description: 'too many requests; retry in a minute' });
+    res
+      .status(429)
+      .type('text/html; charset=utf-8')
+      .send(messagePage('Too many attempts', 'Too many requests from your address. Wait a minute and try again.'));
+  });
   router.get('/style.css', (_req, res) => {
     res.set('Cache-Control', 'public, max-age=3600').type('text/css').send(STYLESHEET);
   });

@@ -1,6 +1,6 @@
 // The SMART authorization server's own tables (D8, D11): registered clients, signing keys, pending
-// authorizations, one-time codes, refresh-token families, used assertion ids, login lockouts and
-// revoked access tokens. Secrets (client secrets, codes, refresh tokens) are kept only as hashes.
+// authorizations, one-time codes, refresh-token families, used assertion ids, login lockouts, rate-limit
+// counters and revoked access tokens. Secrets (client secrets, codes, refresh tokens) are kept only as hashes.
 import { Migration } from '@mikro-orm/migrations';
 
 export class Migration20261202000300SmartClients extends Migration {
@@ -72,6 +72,12 @@ export class Migration20261202000300SmartClients extends Migration {
       "updated_at" timestamptz not null default now(),
       constraint "smart_login_failures_pkey" primary key ("email")
     );`);
+    this.addSql(`create table "smart_rate_limits" (
+      "key" varchar(255) not null,
+      "window_start" timestamptz not null,
+      "hits" integer not null,
+      constraint "smart_rate_limits_pkey" primary key ("key")
+    );`);
     this.addSql(`create table "smart_revoked_tokens" (
       "jti" varchar(64) not null,
       "expires_at" timestamptz not null,
@@ -82,6 +88,7 @@ export class Migration20261202000300SmartClients extends Migration {
   override async down(): Promise<void> {
     for (const table of [
       'smart_revoked_tokens',
+      'smart_rate_limits',
       'smart_login_failures',
       'smart_assertion_jtis',
       'smart_refresh_tokens',
