@@ -59,6 +59,16 @@ export function accessPolicy(principal: Principal, ctx: MapContext): FhirAccess 
           `the access token's scopes do not allow ${interaction} on ${mapping.resourceType}`,
         );
     },
+    allowsId(mapping, interaction, id) {
+      // Only a compartment on the resource's own id (Patient: p.id) can be told without SQL.
+      if (!mapping.compartment || mapping.compartment.Patient !== mapping.source.id) return undefined;
+      const grants = grantsFor(mapping, interaction);
+      if (grants.some((g) => g.restrictions.length > 0)) return undefined;
+      return grants.some((g) => {
+        const patient = compartmentPatient(g, principal);
+        return patient === null || patient?.toLowerCase() === id.toLowerCase();
+      });
+    },
     filter(mapping, interaction = 'search-type') {
       const grants = grantsFor(mapping, interaction);
       if (grants.length === 0) return NONE;

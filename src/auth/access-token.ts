@@ -52,8 +52,26 @@ function grantsOf(scope: string): Grant[] {
 
 export class InvalidToken extends Error {}
 
+// A token verified once need not be verified again: it cannot change, only expire. Kept per
+// process, bounded, and checked for expiry on every use.
+const verified = new Map<string, Principal>();
+const MAX_VERIFIED = 10000;
+
 /** The principal of a valid access token; InvalidToken (→ 401) for anything else. */
 export async function verifyAccessToken(ctx: AuthContext, token: string): Promise<Principal> {
+  const known = verified.get(token);
+  if (known) {
+    if (known.exp > Date.now() / 1000) return known;
+    verified.delete(token);
+    throw new InvalidToken('the access token has expired');
+  }
+  const principal = await verifyFully(ctx, token);
+  if (verified.size >= MAX_VERIFIED) verified.clear();
+  verified.set(token, principal);
+  return principal;
+}
+
+async function verifyFully(ctx: AuthContext, token: string): Promise<Principal> {
   let payload: jose.JWTPayload;
   try {
     ({ payload } = await jose.jwtVerify(token, ctx.keys.keyFor, {

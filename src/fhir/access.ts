@@ -14,6 +14,11 @@ export interface FhirAccess {
    * queries: `access?: { filter(mapping): SqlCondition | undefined }`.
    */
   filter(mapping: ResourceMapping, interaction?: Interaction): SqlCondition | undefined;
+  /**
+   * Whether the caller may reach the resource with this id, when that can be told without the
+   * database (a compartment on the resource's own id, such as Patient's); undefined otherwise.
+   */
+  allowsId?(mapping: ResourceMapping, interaction: Interaction, id: string): boolean | undefined;
 }
 
 /**
@@ -22,7 +27,7 @@ export interface FhirAccess {
  * write creates there is checked by `assertWritten`.
  */
 export async function assertVisible(
-  em: EntityManager,
+  em: () => EntityManager,
   mapping: ResourceMapping,
   id: string,
   access: FhirAccess | undefined,
@@ -30,7 +35,10 @@ export async function assertVisible(
 ): Promise<void> {
   const condition = access?.filter(mapping, interaction);
   if (!condition) return;
-  const rows = await em.execute<{ ok: boolean }[]>(
+  const known = access!.allowsId?.(mapping, interaction, id);
+  if (known === true) return;
+  if (known === false) throw FhirError.notFound(`${mapping.resourceType}/${id} is not known`);
+  const rows = await em().execute<{ ok: boolean }[]>(
     `select (${condition.sql}) as ok from ${mapping.source.from} where ${mapping.source.id}::text = ? limit 1`,
     [...condition.params, id],
   );

@@ -99,8 +99,7 @@ export function createFhirRouter(
         repository.afterWrite = (em, written, writtenId, created) =>
           assertWritten(em, written, writtenId, access, created ? 'create' : 'update');
       const visible = async (interaction: Interaction) => {
-        if (access?.filter(mapping, interaction))
-          await assertVisible(repository.entityManager, mapping, id!, access, interaction);
+        await assertVisible(() => repository.entityManager, mapping, id!, access, interaction);
       };
       if (segments.length > 4) throw FhirError.notFound(`no FHIR route for ${method} ${path}`);
 
