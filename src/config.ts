@@ -38,6 +38,8 @@ export interface Config {
     keyRotationDays: number;
     /** Requests per minute and client address to each sign-in and token endpoint. */
     rateLimitPerMinute: number;
+    /** RFC 7591 dynamic client registration at /auth/register. */
+    dynamicRegistration: boolean;
   };
 }
 
@@ -187,6 +189,7 @@ export function loadConfig(env: Env = process.env): Config {
       lockoutMinutes: integer(env, 'AUTH_LOCKOUT_MINUTES', 15, 1, 10080),
       keyRotationDays: integer(env, 'AUTH_KEY_ROTATION_DAYS', 90, 1, 3650),
       rateLimitPerMinute: integer(env, 'AUTH_RATE_LIMIT_PER_MINUTE', 600, 1, 1000000),
+      dynamicRegistration: boolean(env, 'AUTH_DYNAMIC_REGISTRATION', false),
     },
     identifierNamespace: (
       url(env, 'IDENTIFIER_NAMESPACE', ['http:', 'https:', 'urn:']) ?? 'https://fhir-interop-server.dev/fhir/sid'

@@ -10,6 +10,7 @@ import { AuthorizationFlow } from './authorization-flow.js';
 import type { Form } from './client-authentication.js';
 import type { AuthContext, AuthEvent } from './context.js';
 import { openidConfiguration, restSecurity, smartConfiguration } from './discovery.js';
+import { registerDynamically } from './dynamic-registration.js';
 import { introspect, revoke } from './introspection.js';
 import { createLaunch } from './launch.js';
 import { resetPassword } from './login.js';
@@ -54,10 +55,13 @@ export class AuthorizationServer {
   }
 
   smartConfiguration() {
-    return smartConfiguration(this.ctx.issuer, this.resourceTypes);
+    return { ...smartConfiguration(this.ctx.issuer, this.resourceTypes), ...this.registrationEndpoint() };
   }
   openidConfiguration() {
-    return openidConfiguration(this.ctx.issuer, this.resourceTypes);
+    return { ...openidConfiguration(this.ctx.issuer, this.resourceTypes), ...this.registrationEndpoint() };
+  }
+  private registrationEndpoint() {
+    return this.ctx.settings.dynamicRegistration ? { registration_endpoint: `${this.ctx.issuer}/register` } : {};
   }
   restSecurity() {
     return restSecurity(this.ctx.issuer);
@@ -83,6 +87,13 @@ export class AuthorizationServer {
   revoke(form: Form, authorization: string | undefined) {
     return revoke(this.ctx, form, authorization);
   }
+  /** RFC 7591, when AUTH_DYNAMIC_REGISTRATION is on. */
+  register(metadata: unknown) {
+    if (!this.ctx.settings.dynamicRegistration)
+      throw new OAuthError('access_denied', 'dynamic client registration is turned off on this server');
+    return registerDynamically(this.ctx.em(), metadata);
+  }
+
   resetPassword(token: string, password: string) {
     return resetPassword(this.ctx.em(), token, password);
   }

@@ -83,7 +83,7 @@ export function authRoutes(server: AuthorizationServer, issuerPath: string): Rou
     if (await server.withinRateLimit(req.path, req.ip)) return next();
     noStore(res);
     res.set('Retry-After', '60');
-    if (['/token', '/introspect', '/revoke', '/launch'].includes(req.path))
+    if (['/token', '/introspect', '/revoke', '/launch', '/register'].includes(req.path))
       return void res
         .status(429)
         .json({ error: 'slow_down', error_description: 'too many requests; retry in a minute' });
@@ -170,6 +170,14 @@ export function authRoutes(server: AuthorizationServer, issuerPath: string): Rou
     oauth(async (req, res) => {
       await server.revoke(formOf(req), req.get('authorization'));
       res.status(200).end();
+    }),
+  );
+  router.post(
+    '/register',
+    oauth(async (req, res) => {
+      const registered = await server.register(req.is('application/json') ? req.body : undefined);
+      res.status(201);
+      return registered;
     }),
   );
   router.post(
