@@ -6,7 +6,7 @@ import bcrypt from 'bcryptjs';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { sha256 } from './clients.js';
 import type { AuthContext } from './context.js';
-import { verifyTotp } from './totp.js';
+import { matchTotp } from './totp.js';
 
 export interface SignedInUser {
   id: string;
@@ -100,10 +100,23 @@ export async function checkSecondFactor(ctx: AuthContext, userId: string, code: 
   if (!row) return { ok: false, reason: 'invalid' };
   const email = normalise(row.email);
   if (await locked(em, email)) return { ok: false, reason: 'locked' };
-  if (!row.mfaSecret || !verifyTotp(row.mfaSecret, code.trim())) {
+  const step = row.mfaSecret ? matchTotp(row.mfaSecret, code.trim()) : undefined;
+  // RFC 6238 §5.2: a code is accepted once; the same code again is a failure.
+  const fresh =
+    step !== undefined &&
+    (
+      await em.execute(
+        `insert into smart_totp_steps (user_id, step) values (?, ?) on conflict do nothing returning step`,
+        [userId, step],
+      )
+    ).length === 1;
+  if (!fresh) {
     await recordFailure(ctx, email);
     return { ok: false, reason: (await locked(em, email)) ? 'locked' : 'invalid' };
   }
+  await em.execute(`delete from smart_totp_steps where user_id = ? and used_at < now() - interval '5 minutes'`, [
+    userId,
+  ]);
   await em.execute('delete from smart_login_failures where email = ?', [email]);
   return { ok: true, user: toUser(row) };
 }

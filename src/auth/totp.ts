@@ -33,21 +33,24 @@ export function hotp(secret: Buffer, counter: number, digits = 6): string {
 
 export const totp = (secret: Buffer, time = Date.now(), step = 30) => hotp(secret, Math.floor(time / 1000 / step));
 
-/** Whether `code` is the TOTP of `base32Secret` now (±1 step). */
-export function verifyTotp(base32Secret: string, code: string, time = Date.now()): boolean {
-  if (!/^\d{6}$/.test(code)) return false;
+/** The time step at which `code` is the TOTP of `base32Secret` (now, ±1 step), or undefined. */
+export function matchTotp(base32Secret: string, code: string, time = Date.now()): number | undefined {
+  if (!/^\d{6}$/.test(code)) return undefined;
   let secret: Buffer;
   try {
     secret = base32Decode(base32Secret);
   } catch {
-    return false;
+    return undefined;
   }
-  if (secret.length === 0) return false;
+  if (secret.length === 0) return undefined;
   const given = Buffer.from(code);
-  let ok = false;
+  let matched: number | undefined;
   for (const drift of [-1, 0, 1]) {
-    const expected = Buffer.from(hotp(secret, Math.floor(time / 30000) + drift));
-    ok = timingSafeEqual(given, expected) || ok;
+    const step = Math.floor(time / 30000) + drift;
+    if (timingSafeEqual(given, Buffer.from(hotp(secret, step)))) matched ??= step;
   }
-  return ok;
+  return matched;
 }
+
+export const verifyTotp = (base32Secret: string, code: string, time = Date.now()) =>
+  matchTotp(base32Secret, code, time) !== undefined;

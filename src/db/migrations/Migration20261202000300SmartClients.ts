@@ -1,6 +1,7 @@
-// The SMART authorization server's own tables (D8, D11): registered clients, signing keys, pending
-// authorizations, one-time codes, refresh-token families, used assertion ids, login lockouts, rate-limit
-// counters and revoked access tokens. Secrets (client secrets, codes, refresh tokens) are kept only as hashes.
+// The SMART authorization server's own tables (D8, D11): registered clients, signing keys,
+// pending authorizations, one-time codes, refresh-token families, used assertion ids, login
+// lockouts, used TOTP steps, rate-limit counters and revoked access tokens. Secrets (client
+// secrets, codes, refresh tokens) are kept only as hashes.
 import { Migration } from '@mikro-orm/migrations';
 
 export class Migration20261202000300SmartClients extends Migration {
@@ -72,6 +73,12 @@ export class Migration20261202000300SmartClients extends Migration {
       "updated_at" timestamptz not null default now(),
       constraint "smart_login_failures_pkey" primary key ("email")
     );`);
+    this.addSql(`create table "smart_totp_steps" (
+      "user_id" uuid not null,
+      "step" bigint not null,
+      "used_at" timestamptz not null default now(),
+      constraint "smart_totp_steps_pkey" primary key ("user_id", "step")
+    );`);
     this.addSql(`create table "smart_rate_limits" (
       "key" varchar(255) not null,
       "window_start" timestamptz not null,
@@ -89,6 +96,7 @@ export class Migration20261202000300SmartClients extends Migration {
     for (const table of [
       'smart_revoked_tokens',
       'smart_rate_limits',
+      'smart_totp_steps',
       'smart_login_failures',
       'smart_assertion_jtis',
       'smart_refresh_tokens',

@@ -121,6 +121,23 @@ describe('auth › sign-in over users', function () {
       ['code', good],
     ]);
     expect(ok.location).to.equal('consent');
+    // RFC 6238 §5.2: the same code is not accepted twice
+    const replay = await start();
+    const again = await replay.get('login');
+    await replay.post('login', [
+      ['csrf', csrfOf(again.html)],
+      ['email', user.email],
+      ['password', PASSWORD],
+    ]);
+    const second = await replay.get('mfa');
+    expect(
+      (
+        await replay.post('mfa', [
+          ['csrf', csrfOf(second.html)],
+          ['code', good],
+        ])
+      ).status,
+    ).to.equal(401);
     // the consent page cannot be reached by skipping the second factor
     const skip = await start();
     const page = await skip.get('login');
