@@ -16,6 +16,7 @@ import { createLaunch } from './launch.js';
 import { resetPassword } from './login.js';
 import { OAuthError } from './oauth-error.js';
 import { withinRateLimit } from './rate-limit.js';
+import { RevokedTokens } from './revoked-tokens.js';
 import { SigningKeys } from './signing-keys.js';
 import { tokenEndpoint } from './token-endpoint.js';
 
@@ -25,6 +26,7 @@ export type BearerResult =
 export class AuthorizationServer {
   readonly ctx: AuthContext;
   readonly flow: AuthorizationFlow;
+  private readonly revoked: RevokedTokens;
 
   constructor(
     config: Config,
@@ -43,6 +45,7 @@ export class AuthorizationServer {
       record,
     };
     this.flow = new AuthorizationFlow(this.ctx);
+    this.revoked = new RevokedTokens(em);
   }
 
   /** Whether a request from `address` to `endpoint` is within AUTH_RATE_LIMIT_PER_MINUTE. */
@@ -84,8 +87,9 @@ export class AuthorizationServer {
   introspect(form: Form, authorization: string | undefined) {
     return introspect(this.ctx, form, authorization);
   }
-  revoke(form: Form, authorization: string | undefined) {
-    return revoke(this.ctx, form, authorization);
+  async revoke(form: Form, authorization: string | undefined) {
+    const jti = await revoke(this.ctx, form, authorization);
+    if (jti) this.revoked.add(jti);
   }
   /** RFC 7591, when AUTH_DYNAMIC_REGISTRATION is on. */
   register(metadata: unknown) {
@@ -122,6 +126,8 @@ export class AuthorizationServer {
     if (!token) return { ok: false, error: 'invalid', reason: 'the Authorization header must be Bearer <token>' };
     try {
       const principal = await verifyAccessToken(this.ctx, token);
+      if (await this.revoked.has(principal.jti))
+        return { ok: false, error: 'invalid', reason: 'the access token was revoked' };
       return { ok: true, access: accessPolicy(principal, this.mapContext) };
     } catch (error) {
       if (error instanceof InvalidToken) return { ok: false, error: 'invalid', reason: error.message };

@@ -69,20 +69,26 @@ export async function introspect(ctx: AuthContext, form: Form, authorization: st
   return { active: false };
 }
 
-export async function revoke(ctx: AuthContext, form: Form, authorization: string | undefined): Promise<void> {
+/** Revokes a refresh token's family or an access token; the revoked access token's jti, if any. */
+export async function revoke(
+  ctx: AuthContext,
+  form: Form,
+  authorization: string | undefined,
+): Promise<string | undefined> {
   const client = await authenticateClient(ctx, form, authorization);
   if (!form.token) throw invalidRequest('token is required');
   const refresh = await refreshTokenInfo(ctx, form.token);
   if (refresh) {
     if (refresh.client_id === client.clientId) await revokeFamily(ctx.em(), refresh.family);
-    return;
+    return undefined;
   }
   const principal = await accessTokenInfo(ctx, form.token);
-  if (principal && principal.clientId === client.clientId)
-    await ctx
-      .em()
-      .execute(
-        'insert into smart_revoked_tokens (jti, expires_at) values (?, to_timestamp(?)) on conflict do nothing',
-        [principal.jti, principal.exp],
-      );
+  if (!principal || principal.clientId !== client.clientId) return undefined;
+  await ctx
+    .em()
+    .execute('insert into smart_revoked_tokens (jti, expires_at) values (?, to_timestamp(?)) on conflict do nothing', [
+      principal.jti,
+      principal.exp,
+    ]);
+  return principal.jti;
 }

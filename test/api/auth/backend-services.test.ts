@@ -254,6 +254,9 @@ describe('auth › Backend Services (backend-services.html)', function () {
         client_assertion: await assertion(rs, lab, audience),
       });
       expect(revoked.status, revoked.text).to.equal(200);
+      const fhir = await server.call('GET', '/Patient', { headers: bearer(token) });
+      expect(fhir.status).to.equal(401);
+      expect(fhir.headers.get('www-authenticate')).to.match(/revoked/);
       const after = await postForm(
         `${authBase(server)}/introspect`,
         { token },
