@@ -3,7 +3,7 @@
 // `source.from` aliases, of the rows the grants reach: the patient compartment for patient-context
 // tokens (and for `user/` scopes of patient users), the v2 search-parameter restrictions compiled
 // by the mapping's own search parameters. Resources outside the Patient compartment (Practitioner,
-// PractitionerRole) are not narrowed by a patient context.
+// PractitionerRole) are readable under a patient context but not writable.
 import type { Interaction, MapContext, ResourceMapping, SearchValue, SqlCondition } from '../../mappings/types.js';
 import type { FhirAccess } from '../fhir/access.js';
 import { FhirError } from '../fhir/outcome.js';
@@ -48,7 +48,14 @@ function grantCondition(grant: Grant, principal: Principal, mapping: ResourceMap
 export function accessPolicy(principal: Principal, ctx: MapContext): FhirAccess {
   const grantsFor = (mapping: ResourceMapping, interaction: Interaction) => {
     const action = actionOf(interaction);
-    return principal.grants.filter((g) => (g.type === '*' || g.type === mapping.resourceType) && g.actions.has(action));
+    // A grant limited to one patient reads shared resources outside the compartment, never writes them.
+    const writes = action === 'c' || action === 'u' || action === 'd';
+    return principal.grants.filter(
+      (g) =>
+        (g.type === '*' || g.type === mapping.resourceType) &&
+        g.actions.has(action) &&
+        !(writes && !mapping.compartment && compartmentPatient(g, principal) !== null),
+    );
   };
   return {
     check(mapping, interaction) {

@@ -3,7 +3,7 @@
 // searches and counts; rows outside answer 404; types and interactions no scope allows answer 403;
 // v2 restrictions (`?gender=female`) are compiled by the resource's own search parameter.
 import { expect } from 'chai';
-import { newPatient } from '../../support/fhir-client.js';
+import { newPatient, newPractitioner } from '../../support/fhir-client.js';
 import { startTestServer, type TestServer } from '../../support/server.js';
 import { addClient, basic, bearer } from '../../support/smart.js';
 import { adminToken, createUser, exchange, PASSWORD, pkce, signIn, type TestUser } from '../../support/smart-login.js';
@@ -167,10 +167,12 @@ describe('auth › scopes enforced in every interaction and in the SQL of search
       expect((await server.sql.query('select count(*)::int as n from patients')).rows[0].n).to.equal(before);
     });
 
-    it('sees every Practitioner: they are outside the Patient compartment', async () => {
+    it('sees every Practitioner (outside the Patient compartment) but may not write one', async () => {
       const res = await server.call('GET', '/Practitioner', { headers: bearer(token) });
       expect(res.status).to.equal(200);
       expect(res.body.total).to.be.at.least(1);
+      expect(await status(token, 'POST', '/Practitioner', newPractitioner())).to.equal(403);
+      expect(await status(token, 'DELETE', `/Practitioner/${doctor.id}`)).to.equal(403);
     });
   });
 
