@@ -1,11 +1,14 @@
 // The sign-in pages in a real browser (Debian's Chromium driven by playwright-core): a standalone
 // launch from /authorize through login and consent to the app's redirect_uri, with JavaScript
 // turned off (the pages need none) and no CSP violation; then the code is exchanged with PKCE.
+// And the official SMART JavaScript client (fhirclient) in a test app page, end to end.
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
 import { chromium, type Browser } from 'playwright-core';
+import { freePort } from '../../support/process.js';
 import { startTestServer, type TestServer } from '../../support/server.js';
 import { addClient, authBase, bearer } from '../../support/smart.js';
 import { adminToken, createUser, exchange, PASSWORD, pkce, type TestUser } from '../../support/smart-login.js';
@@ -22,11 +25,34 @@ const ARGS = [
   '--disable-sync',
 ];
 
+const fhirClientBundle = createRequire(import.meta.url).resolve('fhirclient/build/fhir-client.js');
+// The test app: fhirclient's own launch and ready() flow, as a SMART app would use it.
+const APP_PAGES: Record<string, { type: string; body: (fhirBase: string) => string }> = {
+  '/fhir-client.js': { type: 'text/javascript', body: () => fs.readFileSync(fhirClientBundle, 'utf8') },
+  '/launch.html': {
+    type: 'text/html',
+    body: (fhirBase) => `<!doctype html><title>launching</title><script src="/fhir-client.js"></script>
+<script>FHIR.oauth2.authorize({ clientId: 'fhirclient-app', scope: 'openid fhirUser launch/patient patient/Patient.rs',
+  redirectUri: '/app.html', iss: ${JSON.stringify(fhirBase)}, pkceMode: 'required' });</script>`,
+  },
+  '/app.html': {
+    type: 'text/html',
+    body: () => `<!doctype html><title>waiting</title><script src="/fhir-client.js"></script>
+<script>FHIR.oauth2.ready()
+  .then((client) => client.request('Patient/' + client.patient.id).then((p) => {
+    document.body.dataset.result = JSON.stringify({ id: p.id, patient: client.patient.id, user: client.user.fhirUser });
+    document.title = 'done';
+  }))
+  .catch((e) => { document.title = 'error: ' + e.message; });</script>`,
+  },
+};
+
 describe('auth › sign-in pages in Chromium', function () {
   let server: TestServer;
   let browser: Browser;
   let callback: http.Server;
   let redirectUri: string;
+  let appOrigin: string;
   let user: TestUser;
   let doctor: TestUser;
 
@@ -35,10 +61,24 @@ describe('auth › sign-in pages in Chromium', function () {
       console.warn(`    skipped: ${CHROMIUM} not found (apt-get install -y chromium; .ci/run installs it)`);
       return this.skip();
     }
-    callback = http.createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end('<p>app</p>'));
+    const port = await freePort();
+    const fhirBase = `http://127.0.0.1:${port}/fhir`;
+    callback = http.createServer((req, res) => {
+      const page = APP_PAGES[new URL(req.url!, 'http://x').pathname];
+      if (page) return void res.writeHead(200, { 'content-type': page.type }).end(page.body(fhirBase));
+      res.writeHead(200, { 'content-type': 'text/html' }).end('<p>app</p>');
+    });
     await new Promise<void>((resolve) => callback.listen(0, '127.0.0.1', resolve));
-    redirectUri = `http://127.0.0.1:${(callback.address() as AddressInfo).port}/callback`;
-    server = await startTestServer({ AUTH_MODE: 'smart' });
+    appOrigin = `http://127.0.0.1:${(callback.address() as AddressInfo).port}`;
+    redirectUri = `${appOrigin}/callback`;
+    server = await startTestServer({ AUTH_MODE: 'smart', PORT: String(port), FHIR_BASE_URL: fhirBase });
+    await addClient(server, {
+      clientId: 'fhirclient-app',
+      name: 'fhirclient test app',
+      kind: 'public',
+      redirectUris: [`${appOrigin}/app.html`],
+      scope: 'openid fhirUser launch/patient patient/*.rs',
+    });
     await addClient(server, {
       clientId: 'browser-app',
       name: 'Browser App',
@@ -107,6 +147,27 @@ describe('auth › sign-in pages in Chromium', function () {
     expect(tokens.body.scope).to.not.include('offline_access');
     const read = await server.call('GET', `/Patient/${user.id}`, { headers: bearer(tokens.body.access_token) });
     expect(read.status).to.equal(200);
+  });
+
+  it('the official SMART JavaScript client (fhirclient) launches standalone and reads the patient', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(`${appOrigin}/launch.html`);
+    await page.waitForURL(/\/login$/);
+    await page.getByLabel('Email').fill(user.email);
+    await page.getByLabel('Password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL(/\/consent$/);
+    await page.getByRole('button', { name: 'Allow' }).click();
+    await page.waitForFunction("document.title !== 'waiting'", undefined, { timeout: 20000 });
+    expect(await page.title()).to.equal('done');
+    const result = JSON.parse((await page.locator('body').getAttribute('data-result'))!);
+    expect(result).to.deep.equal({
+      id: user.id,
+      patient: user.id,
+      user: `Patient/${user.id}`, // fhirclient's client.user.fhirUser is relative
+    });
+    await context.close();
   });
 
   it('a practitioner picks a patient on the picker page (with JavaScript on: no CSP violation either)', async () => {
