@@ -10,8 +10,8 @@ import { expect } from 'chai';
 import { chromium, type Browser } from 'playwright-core';
 import { freePort } from '../../support/process.js';
 import { startTestServer, type TestServer } from '../../support/server.js';
-import { addClient, authBase, bearer } from '../../support/smart.js';
-import { adminToken, createUser, exchange, PASSWORD, pkce, type TestUser } from '../../support/smart-login.js';
+import { addClient, authBase, bearer, postForm } from '../../support/smart.js';
+import { adminToken, createUser, exchange, PASSWORD, pkce, signIn, type TestUser } from '../../support/smart-login.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARGS = [
@@ -77,7 +77,7 @@ describe('auth › sign-in pages in Chromium', function () {
       name: 'fhirclient test app',
       kind: 'public',
       redirectUris: [`${appOrigin}/app.html`],
-      scope: 'openid fhirUser launch/patient patient/*.rs',
+      scope: 'openid fhirUser launch launch/patient patient/*.rs user/*.rs',
     });
     await addClient(server, {
       clientId: 'browser-app',
@@ -169,6 +169,49 @@ describe('auth › sign-in pages in Chromium', function () {
     });
     await context.close();
   });
+
+  it('EHR launch: fhirclient opened with iss and launch from our /auth/launch gets that patient', async () => {
+    const ehr = await backendLikeStaffToken();
+    const launch = await postForm(`${authBase(server)}/launch`, { patient: user.id }, bearer(ehr));
+    expect(launch.status, launch.text).to.equal(200);
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(
+      `${appOrigin}/launch.html?${new URLSearchParams({ iss: server.config.fhirBaseUrl, launch: launch.body.launch })}`,
+    );
+    await page.waitForURL(/\/login$/);
+    await page.getByLabel('Email').fill(doctor.email);
+    await page.getByLabel('Password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL(/\/consent$/);
+    await page.getByRole('button', { name: 'Allow' }).click();
+    await page.waitForFunction("document.title !== 'waiting'", undefined, { timeout: 20000 });
+    expect(await page.title()).to.equal('done');
+    const result = JSON.parse((await page.locator('body').getAttribute('data-result'))!);
+    expect(result.patient).to.equal(user.id);
+    expect(result.user).to.equal(`Practitioner/${doctor.id}`);
+    await context.close();
+  });
+
+  /** A staff user's token (user/ scopes), as an EHR holds one, to ask for a launch. */
+  async function backendLikeStaffToken(): Promise<string> {
+    const { challenge, verifier } = pkce();
+    const url = await signIn(server, {
+      clientId: 'fhirclient-app',
+      redirectUri: `${appOrigin}/app.html`,
+      scope: 'user/*.rs',
+      email: doctor.email,
+      password: PASSWORD,
+      challenge,
+    });
+    const res = await exchange(server, {
+      code: url.searchParams.get('code')!,
+      code_verifier: verifier,
+      redirect_uri: `${appOrigin}/app.html`,
+      client_id: 'fhirclient-app',
+    });
+    return res.body.access_token;
+  }
 
   it('a practitioner picks a patient on the picker page (with JavaScript on: no CSP violation either)', async () => {
     const context = await browser.newContext();
