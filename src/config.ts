@@ -3,6 +3,7 @@
 import path from 'node:path';
 
 export type SeedDemo = 'auto' | 'true' | 'false';
+export type AuthMode = 'off' | 'smart';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
 export interface Config {
@@ -32,6 +33,21 @@ export interface Config {
   searchCursorSecret: string | undefined;
   /** IANA time zone of the hospital's local times (appointments.appointmentTime). */
   hospitalTimeZone: string;
+  /** D8: `smart` serves the authorization server and requires a token on FHIR routes; `off` serves FHIR open. */
+  authMode: AuthMode;
+  auth: {
+    /** Public URL of the authorization server: the issuer of its tokens, its endpoints under it. */
+    issuer: string;
+    accessTokenSeconds: number;
+    refreshTokenDays: number;
+    lockoutFailures: number;
+    lockoutMinutes: number;
+    keyRotationDays: number;
+    /** Requests per minute and client address to each sign-in and token endpoint. */
+    rateLimitPerMinute: number;
+    /** RFC 7591 dynamic client registration at /auth/register. */
+    dynamicRegistration: boolean;
+  };
 }
 
 export class ConfigError extends Error {
@@ -190,6 +206,20 @@ export function loadConfig(env: Env = process.env): Config {
     trustProxy: trustProxy === undefined || trustProxy.toLowerCase() === 'false' ? false : trustProxy,
     dataEncryptionKey: encryptionKey(env),
     ...searchSettings(env),
+    authMode: oneOf(env, 'AUTH_MODE', ['off', 'smart'], 'off'),
+    auth: {
+      issuer: (url(env, 'AUTH_ISSUER', ['http:', 'https:']) ?? `${new URL(fhirBaseUrl).origin}/auth`).replace(
+        /\/$/,
+        '',
+      ),
+      accessTokenSeconds: integer(env, 'AUTH_ACCESS_TOKEN_SECONDS', 3600, 60, 86400),
+      refreshTokenDays: integer(env, 'AUTH_REFRESH_TOKEN_DAYS', 30, 1, 3650),
+      lockoutFailures: integer(env, 'AUTH_LOCKOUT_FAILURES', 5, 1, 1000),
+      lockoutMinutes: integer(env, 'AUTH_LOCKOUT_MINUTES', 15, 1, 10080),
+      keyRotationDays: integer(env, 'AUTH_KEY_ROTATION_DAYS', 90, 1, 3650),
+      rateLimitPerMinute: integer(env, 'AUTH_RATE_LIMIT_PER_MINUTE', 600, 1, 1000000),
+      dynamicRegistration: boolean(env, 'AUTH_DYNAMIC_REGISTRATION', false),
+    },
     identifierNamespace: (
       url(env, 'IDENTIFIER_NAMESPACE', ['http:', 'https:', 'urn:']) ?? 'https://fhir-interop-server.dev/fhir/sid'
     ).replace(/\/$/, ''),

@@ -3,6 +3,7 @@
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { mappings } from '../mappings/index.js';
+import { AuthorizationServer } from './auth/authorization-server.js';
 import type { Config } from './config.js';
 import { openDatabase, type Database } from './db/database.js';
 import { embeddedDataKey } from './db/data-key.js';
@@ -45,6 +46,22 @@ async function seedDemoIfEmpty(config: Config, db: Database, logger: Logger): Pr
     { inserted: result.inserted, ms: result.ms },
     `demo data seeded; demo users (e.g. ${result.adminEmail ?? 'admin@example.org'}) share the password "${DEMO_PASSWORD}"`,
   );
+  const { createDemoAccounts } = await import('./auth/demo-accounts.js');
+  const demo = await createDemoAccounts(db.orm.em.fork(), {
+    password: DEMO_PASSWORD,
+    issuer: config.auth.issuer,
+    dataDir: config.dataDir,
+  });
+  logger.info(
+    {
+      patientUser: demo.patientUser.email,
+      practitionerUser: demo.practitionerUser.email,
+      adminUser: demo.adminUser.email,
+      app: demo.app,
+      backendClient: demo.backendClient.client_id,
+    },
+    `SMART demo accounts (password "${DEMO_PASSWORD}", AUTH_MODE=smart to use them) written to ${config.dataDir}/demo.json`,
+  );
 }
 
 export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
@@ -68,11 +85,24 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     if (!key) logger.warn('DATA_ENCRYPTION_KEY is not set: SSNs can be neither stored nor read');
     const ctx = mapContext(config.identifierNamespace, fieldSecrets(key), config.hospitalTimeZone);
 
+    const authorizationServer =
+      config.authMode === 'smart'
+        ? new AuthorizationServer(
+            config,
+            () => db.orm.em.fork(),
+            ctx,
+            mappings.map((m) => m.resourceType),
+            (event) => logger.info(event, `auth ${event.event} ${event.outcome}`),
+          )
+        : undefined;
+    if (authorizationServer) await authorizationServer.prepare();
+    else logger.warn('AUTH_MODE=off: the FHIR API is open to anyone who can reach it; set AUTH_MODE=smart');
     const capabilityStatement = buildCapabilityStatement({
       baseUrl: config.fhirBaseUrl,
       software: { name: packageInfo.name, version: packageInfo.version },
       mappings,
       date: new Date().toISOString(),
+      ...(authorizationServer ? { security: authorizationServer.restSecurity() } : {}),
     });
     const fhirRouter = createFhirRouter(mappings, () => new Repository(db.orm.em, ctx), ctx, {
       defaultCount: config.searchDefaultCount,
@@ -86,6 +116,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       health: { ping: () => db.ping(), shuttingDown: () => shuttingDown },
       capabilityStatement,
       fhirRouter,
+      ...(authorizationServer ? { authorizationServer } : {}),
     });
     server = app.listen(config.port, config.host);
     await new Promise<void>((resolve, reject) => {

@@ -1,6 +1,6 @@
 // The CapabilityStatement (http://hl7.org/fhir/R4/capabilitystatement.html), built from the
 // mapping registry so it never declares what the server does not do.
-import type { CapabilityStatement, CapabilityStatementRestResource } from 'fhir/r4.js';
+import type { CapabilityStatement, CapabilityStatementRestResource, CapabilityStatementRestSecurity } from 'fhir/r4.js';
 import type { Interaction, ResourceMapping } from '../../mappings/types.js';
 import { COMMON_PARAMS } from '../search/compile.js';
 import { MATCH_OPERATION } from './operations/patient-match.js';
@@ -17,6 +17,8 @@ export interface CapabilityInput {
   mappings: readonly ResourceMapping[];
   /** When the statement was generated: the server's start. */
   date: string;
+  /** rest.security (SMART on FHIR) when authorization is on. */
+  security?: CapabilityStatementRestSecurity;
 }
 
 function restResource(mapping: ResourceMapping, all: readonly ResourceMapping[]): CapabilityStatementRestResource {
@@ -82,6 +84,7 @@ export function buildCapabilityStatement(input: CapabilityInput): CapabilityStat
       {
         mode: 'server',
         documentation: 'FHIR R4 REST over the hospital database tables.',
+        ...(input.security ? { security: input.security } : {}),
         ...(resources.length > 0 ? { resource: resources } : {}),
         ...(resources.length > 0 ? { interaction: [{ code: 'history-system' as const }] } : {}),
       },

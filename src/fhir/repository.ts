@@ -46,6 +46,8 @@ const CURRENT_SQL = `select ${VERSION_COLUMNS} from fhir_resources h
 
 export class Repository {
   private forked: EntityManager | undefined;
+  /** Runs in a write's transaction once its rows are written (access checks); throwing rolls it back. */
+  afterWrite?: (sql: SqlSession, mapping: ResourceMapping, id: string, created: boolean) => Promise<void>;
 
   /** `root` is the ORM's global EntityManager: reads use its pool; a fork is made only for work that needs one. */
   constructor(
@@ -284,6 +286,7 @@ export class Repository {
         if (!assignNumber || attempt >= 5) throw FhirError.conflict('could not assign a free business number; retry');
       }
     }
+    await this.afterWrite?.(sql, mapping, id, !existing);
     const [written] = await sql.query<WrittenRow>(WRITTEN_SQL, [type, id], 'fhir_written');
     // The head cannot move again in this transaction: the triggers keep one version per transaction.
     if (!written?.version_id)

@@ -1,8 +1,8 @@
 // Transport-free FHIR requests and responses (the REST layer's contract with src/http).
 import type { OperationOutcome } from 'fhir/r4.js';
 import type { ResourceMapping } from '../../mappings/types.js';
-import type { SearchAccess } from '../search/access.js';
 import type { SearchEngine } from '../search/engine.js';
+import type { FhirAccess } from './access.js';
 import { FhirError } from './outcome.js';
 import type { Repository, StoredVersion } from './repository.js';
 
@@ -15,8 +15,11 @@ export interface FhirRequest {
   query: Query;
   headers: Record<string, string | undefined>;
   body: unknown;
-  /** Set by the authorization layer: the rows this request may see, in every search's SQL. */
-  access?: SearchAccess;
+  /**
+   * What the caller's token allows (D8); absent when authorization is off. Its `filter` is the
+   * search engine's access hook (src/search/access.ts): ANDed into every match, count and include.
+   */
+  access?: FhirAccess;
 }
 
 export interface FhirResponse {

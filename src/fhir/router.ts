@@ -1,6 +1,7 @@
 // The FHIR REST interactions by path and method (http://hl7.org/fhir/R4/http.html), transport-free:
 // the HTTP layer hands in a FhirRequest and path segments and sends back the FhirResponse.
 import type { MapContext, Interaction, ResourceMapping } from '../../mappings/types.js';
+import { assertVisible, assertWritten } from './access.js';
 import { history } from './interactions/history.js';
 import { read, vread } from './interactions/read.js';
 import { searchSystem } from './interactions/search-system.js';
@@ -34,11 +35,28 @@ export function createFhirRouter(
   const searchable = mappings.filter((m) => m.interactions.includes('search-type'));
   const ALLOWED: Record<string, readonly string[]> = {};
 
-  function requireInteraction(mapping: ResourceMapping, interaction: Interaction, method: string) {
+  function requireInteraction(
+    mapping: ResourceMapping,
+    interaction: Interaction,
+    method: string,
+    request: RoutedRequest,
+  ) {
     if (!mapping.interactions.includes(interaction))
       throw FhirError.methodNotAllowed(
         `${mapping.resourceType} does not support ${interaction} (${method})`,
         ALLOWED[mapping.resourceType] ?? ['GET'],
+      );
+    request.access?.check(mapping, interaction);
+  }
+
+  /** Type and system history read fhir_resource_versions only, so they serve only tokens that see every row. */
+  function unfilteredHistory(mapping: ResourceMapping, request: RoutedRequest) {
+    request.access?.check(mapping, 'history-type');
+    if (request.access?.filter(mapping, 'history-type'))
+      throw new FhirError(
+        'forbidden',
+        'FHIR-0403',
+        `history of all ${mapping.resourceType} resources is not available to a token limited to a patient compartment or by scope restrictions`,
       );
   }
 
@@ -73,6 +91,7 @@ export function createFhirRouter(
       const path = `/${segments.join('/')}`;
       if (type === '_history' && segments.length === 1) {
         if (method !== 'GET') throw notAllowed(method, path, ['GET']);
+        for (const m of mappings) unfilteredHistory(m, request);
         return history(repository, byType, request, {});
       }
       if (type === undefined || (type === '_search' && segments.length === 1)) {
@@ -86,22 +105,29 @@ export function createFhirRouter(
           `no FHIR route for ${method} ${path}: ${type ?? ''} is not a resource type this server serves`,
         );
       const context: InteractionContext = { repository, mapping, request, search };
+      const { access } = request;
+      if (access)
+        repository.afterWrite = (em, written, writtenId, created) =>
+          assertWritten(em, written, writtenId, access, created ? 'create' : 'update');
+      const visible = async (interaction: Interaction) => {
+        await assertVisible(() => repository.entityManager, mapping, id!, access, interaction);
+      };
       if (segments.length > 4) throw FhirError.notFound(`no FHIR route for ${method} ${path}`);
 
       if (id === undefined) {
         switch (method) {
           case 'GET':
           case 'HEAD':
-            requireInteraction(mapping, 'search-type', method);
+            requireInteraction(mapping, 'search-type', method, request);
             return searchType(context, ctx);
           case 'POST':
-            requireInteraction(mapping, 'create', method);
+            requireInteraction(mapping, 'create', method, request);
             return create(context, ctx);
           case 'PUT':
-            requireInteraction(mapping, 'update', method);
+            requireInteraction(mapping, 'update', method, request);
             return conditionalUpdate(context, ctx);
           case 'DELETE':
-            requireInteraction(mapping, 'delete', method);
+            requireInteraction(mapping, 'delete', method, request);
             return conditionalDelete(context, ctx);
           default:
             throw notAllowed(method, path, ['GET', 'POST', 'PUT', 'DELETE']);
@@ -109,17 +135,18 @@ export function createFhirRouter(
       }
       if (id === '_search' && segments.length === 2) {
         if (method !== 'POST') throw notAllowed(method, path, ['POST']);
-        requireInteraction(mapping, 'search-type', method);
+        requireInteraction(mapping, 'search-type', method, request);
         return searchType(context, ctx);
       }
       if (id === '_history' && segments.length === 2) {
         if (method !== 'GET') throw notAllowed(method, path, ['GET']);
-        requireInteraction(mapping, 'history-type', method);
+        requireInteraction(mapping, 'history-type', method, request);
+        unfilteredHistory(mapping, request);
         return history(repository, byType, request, { type: mapping.resourceType });
       }
       if (id === '$match' && segments.length === 2 && mapping.resourceType === 'Patient') {
         if (method !== 'POST') throw notAllowed(method, path, ['POST']);
-        requireInteraction(mapping, 'search-type', method);
+        requireInteraction(mapping, 'search-type', method, request);
         return patientMatch(context);
       }
       if (id === '$validate' && segments.length === 2) {
@@ -132,16 +159,20 @@ export function createFhirRouter(
         switch (method) {
           case 'GET':
           case 'HEAD':
-            requireInteraction(mapping, 'read', method);
+            requireInteraction(mapping, 'read', method, request);
+            await visible('read');
             return read(context, id);
           case 'PUT':
-            requireInteraction(mapping, 'update', method);
+            requireInteraction(mapping, 'update', method, request);
+            await visible('update');
             return update(context, id);
           case 'PATCH':
-            requireInteraction(mapping, 'patch', method);
+            requireInteraction(mapping, 'patch', method, request);
+            await visible('patch');
             return patch(context, id);
           case 'DELETE':
-            requireInteraction(mapping, 'delete', method);
+            requireInteraction(mapping, 'delete', method, request);
+            await visible('delete');
             return remove(context, id);
           default:
             throw notAllowed(method, path, ALLOWED[mapping.resourceType] as string[]);
@@ -151,7 +182,7 @@ export function createFhirRouter(
         // compartment search (http://hl7.org/fhir/R4/http.html#vsearch)
         if (method !== 'GET' && method !== 'HEAD') throw notAllowed(method, path, ['GET']);
         const member = byType.get(op)!;
-        requireInteraction(member, 'search-type', method);
+        requireInteraction(member, 'search-type', method, request);
         return searchType({ ...context, mapping: member }, ctx, { type: 'Patient', id });
       }
       if (op === '$validate' && vid === undefined) {
@@ -161,12 +192,14 @@ export function createFhirRouter(
       if (op === '_history') {
         if (method !== 'GET' && method !== 'HEAD') throw notAllowed(method, path, ['GET']);
         if (vid === undefined) {
-          requireInteraction(mapping, 'history-instance', method);
+          requireInteraction(mapping, 'history-instance', method, request);
+          await visible('history-instance');
           const current = await repository.current(mapping, id);
           if (!current) throw FhirError.notFound(`${mapping.resourceType}/${id} is not known`);
           return history(repository, byType, request, { type: mapping.resourceType, id });
         }
-        requireInteraction(mapping, 'vread', method);
+        requireInteraction(mapping, 'vread', method, request);
+        await visible('vread');
         return vread(context, id, vid);
       }
       throw FhirError.notFound(`no FHIR route for ${method} ${path}`);

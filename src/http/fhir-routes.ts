@@ -2,6 +2,7 @@
 // other interaction through the transport-free FHIR router.
 import { Router, type Request, type Response } from 'express';
 import type { CapabilityStatement } from 'fhir/r4.js';
+import type { BearerResult } from '../auth/authorization-server.js';
 import { FhirError } from '../fhir/outcome.js';
 import type { FhirResponse, Query } from '../fhir/request.js';
 import type { RoutedRequest } from '../fhir/router.js';
@@ -11,6 +12,20 @@ export interface FhirRouteDeps {
   capabilityStatement: CapabilityStatement;
   baseUrl: string;
   router: { handle(request: RoutedRequest): Promise<FhirResponse>; label(segments: string[]): string };
+  /** D8: the bearer check; absent when authorization is off. */
+  authenticate?: (authorization: string | undefined) => Promise<BearerResult>;
+}
+
+/** No token: 401 with WWW-Authenticate (RFC 6750 §3); a bad one also names invalid_token. */
+async function accessOf(deps: FhirRouteDeps, req: Request) {
+  if (!deps.authenticate) return undefined;
+  const result = await deps.authenticate(req.get('authorization'));
+  if (result.ok) return result.access;
+  const challenge =
+    result.error === 'missing'
+      ? 'Bearer realm="fhir"'
+      : `Bearer realm="fhir", error="invalid_token", error_description="${result.reason}"`;
+  throw new FhirError('login', 'FHIR-0401', result.reason, { headers: { 'WWW-Authenticate': challenge } });
 }
 
 function only(...methods: string[]) {
@@ -71,6 +86,7 @@ export function fhirRoutes(deps: FhirRouteDeps): Router {
   router.all('/metadata', only('GET', 'HEAD'));
 
   router.use(async (req, res) => {
+    const access = await accessOf(deps, req);
     const segments = segmentsOf(req);
     const fhir = deps.router;
     res.locals.routeLabel = `${req.baseUrl}${fhir.label(segments)}`;
@@ -79,7 +95,15 @@ export function fhirRoutes(deps: FhirRouteDeps): Router {
     );
     const body = req.is('application/x-www-form-urlencoded') ? undefined : req.body;
     const query = queryOf(req);
-    const response = await fhir.handle({ method: req.method, segments, baseUrl: deps.baseUrl, query, headers, body });
+    const response = await fhir.handle({
+      method: req.method,
+      segments,
+      baseUrl: deps.baseUrl,
+      query,
+      headers,
+      body,
+      ...(access ? { access } : {}),
+    });
     send(res, response, query._pretty === 'true');
   });
   return router;

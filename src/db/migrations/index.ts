@@ -6,6 +6,7 @@ import { Migration20261202000000SnapshotByType } from './Migration20261202000000
 import { Migration20261202000010WriteFunctions } from './Migration20261202000010WriteFunctions.js';
 import { Migration20261202000100SearchIndexes } from './Migration20261202000100SearchIndexes.js';
 import { Migration20261202000400ClinicalMappings } from './Migration20261202000400ClinicalMappings.js';
+import { Migration20261202000300SmartClients } from './Migration20261202000300SmartClients.js';
 
 export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261201000000InitialSchema', class: Migration20261201000000InitialSchema },
@@ -14,4 +15,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261202000010WriteFunctions', class: Migration20261202000010WriteFunctions },
   { name: 'Migration20261202000100SearchIndexes', class: Migration20261202000100SearchIndexes },
   { name: 'Migration20261202000400ClinicalMappings', class: Migration20261202000400ClinicalMappings },
+  { name: 'Migration20261202000300SmartClients', class: Migration20261202000300SmartClients },
 ];
