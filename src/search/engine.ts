@@ -46,6 +46,8 @@ export interface SearchResult {
   warnings: string[];
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 const VERSION_COLUMNS = `v.id, v.version_id, v.last_updated, v.deleted, v.rendered,
   case when v.rendered is null then v.snapshot end as snapshot`;
 
@@ -88,7 +90,11 @@ export class SearchEngine {
       const column = mapping.compartment?.[options.compartment.type];
       if (!column)
         throw FhirError.invalid(`${mapping.resourceType} is not in the ${options.compartment.type} compartment`);
-      conditions.push({ sql: `${column} = ?::uuid`, params: [options.compartment.id] });
+      conditions.push(
+        UUID.test(options.compartment.id)
+          ? { sql: `${column} = ?::uuid`, params: [options.compartment.id] }
+          : { sql: 'false', params: [] },
+      );
     }
     return { where: and(conditions), ignored: compiled.ignored };
   }

@@ -10,6 +10,7 @@ const includes = (body: any) => (body.entry ?? []).filter((e: any) => e.search.m
 const link = (body: any, relation: string) => body.link.find((l: any) => l.relation === relation)?.url as string;
 
 describe('search › results, paging, includes and handling (search.html)', function () {
+  this.timeout(180_000);
   let server: TestServer;
   let call: TestServer['call'];
   let data: Dataset;
@@ -60,6 +61,14 @@ describe('search › results, paging, includes and handling (search.html)', func
     );
     expect(link(first.body, 'self')).to.contain('_count=2');
     expect(link(first.body, 'first')).to.equal(link(first.body, 'self'));
+  });
+
+  it('_sort=-_id pages in descending id order', async () => {
+    const first = await call('GET', '/Patient?_sort=-_id&_count=3');
+    const second = await call('GET', relative(link(first.body, 'next')));
+    const ids = [...matches(first.body), ...matches(second.body)].map((e: any) => e.resource.id as string);
+    expect(ids).to.have.length(6);
+    expect(ids).to.deep.equal([...ids].sort().reverse());
   });
 
   it('refuses a forged or altered cursor with 400', async () => {
@@ -126,6 +135,7 @@ describe('search › results, paging, includes and handling (search.html)', func
     const res = await call('GET', `/Patient/${data.ids.Ana}/Patient`);
     expect(res.status, res.text).to.equal(200);
     expect(matches(res.body).map((e: any) => data.label(e.resource.id))).to.deep.equal(['Ana']);
+    expect((await call('GET', '/Patient/not-a-uuid/Patient')).body.total).to.equal(0);
     const none = await call('GET', `/Patient/${data.ids.Ana}/Patient?gender=male`);
     expect(none.body.total).to.equal(0);
   });
