@@ -187,6 +187,8 @@ export class SearchEngine {
     const cursor = result.cursor ? this.cursors.decode(result.cursor, queryHash) : undefined;
     if (cursor && cursor.keys.length !== keys.length) throw FhirError.invalid('_cursor does not fit this _sort');
     const count = this.count(result);
+    if (result.count !== undefined && result.count > count)
+      warnings.push(`_count ${result.count} is more than this server serves in a page: ${count} per page`);
     const summaryCount = result.summary === 'count' || count === 0;
     let matches: MatchRow[] = [];
     let more = false;
