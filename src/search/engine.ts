@@ -166,8 +166,9 @@ export class SearchEngine {
         throw new Unsupported('_sort: a search over several types is sorted by id only');
       keys = targets.length === 1 ? sortKeys(targets[0]!, result.sort) : [];
     } catch (error) {
-      if (!(error instanceof Unsupported) || options.strict) throw error;
-      warnings.push(`ignored _sort: ${error.message}`);
+      if (!(error instanceof Unsupported)) throw error;
+      if (options.strict) throw FhirError.invalid(`${error.message} (Prefer: handling=strict)`);
+      warnings.push(`ignored ${error.message}`);
       keys = [];
     }
     const pages = async (limit: number, cursor?: Cursor) => {

@@ -162,7 +162,7 @@ describe('search › results, paging, includes and handling (search.html)', func
   });
 
   it('lenient by default: an unknown parameter or modifier is ignored and reported in an outcome entry', async () => {
-    const res = await call('GET', '/Patient?given=ana&unknown=1&family:sounds-like=x');
+    const res = await call('GET', '/Patient?given=ana&unknown=1&family:sounds-like=x&_sort=telecom');
     expect(res.status).to.equal(200);
     expect(matches(res.body)).to.have.length(1);
     const outcome = res.body.entry.find((e: any) => e.search.mode === 'outcome');
@@ -173,7 +173,13 @@ describe('search › results, paging, includes and handling (search.html)', func
 
   it('Prefer: handling=strict answers an unknown parameter, modifier or sort with 400', async () => {
     const strict = { headers: { prefer: 'handling=strict' } };
-    for (const query of ['unknown=1', 'family:sounds-like=x', 'gender:contains=f', '_has:Nothing:x:y=1'])
+    for (const query of [
+      'unknown=1',
+      'family:sounds-like=x',
+      'gender:contains=f',
+      '_has:Nothing:x:y=1',
+      '_sort=telecom',
+    ])
       expect((await call('GET', `/Patient?${query}`, strict)).status, query).to.equal(400);
   });
 
