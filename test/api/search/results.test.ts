@@ -101,6 +101,19 @@ describe('search › results, paging, includes and handling (search.html)', func
     expect(rev.body.total).to.equal(1);
   });
 
+  it('reference :identifier finds by the identifier of the target (search.html#reference)', async () => {
+    const hana = (await call('GET', `/Practitioner/${data.ids.Hana}`)).body;
+    const number = hana.identifier.find((i: any) => i.system.endsWith('/practitioner-number'));
+    const token = encodeURIComponent(`${number.system}|${number.value}`);
+    const res = await call('GET', `/PractitionerRole?practitioner:identifier=${token}`);
+    expect(matches(res.body).map((e: any) => data.label(e.resource.id))).to.deep.equal(['Hana']);
+    const none = await call(
+      'GET',
+      `/PractitionerRole?practitioner:identifier=${encodeURIComponent(`${number.system}|nope`)}`,
+    );
+    expect(none.body.total).to.equal(0);
+  });
+
   it('_total, _summary=count, _summary=true, _elements and _count=0', async () => {
     const none = await call('GET', '/Patient?_total=none&_count=1');
     expect(none.body.total).to.equal(undefined);
