@@ -65,6 +65,11 @@ export class Repository {
     return this.em;
   }
 
+  /** The ORM's global EntityManager, for reads that hydrate nothing (search's SQL): no fork. */
+  get reader(): EntityManager {
+    return this.root;
+  }
+
   /** `em` is the transaction's when there is one; the lazy rendering's update otherwise forks. */
   private async materialise(mapping: ResourceMapping, row: VersionRow, em?: EntityManager): Promise<StoredVersion> {
     const version: StoredVersion = {
