@@ -203,6 +203,8 @@ export async function runSearchBench(args: string[]): Promise<void> {
         `warm-up: ${type} ${warm.resources} resources in ${warm.pages} pages, ${warm.seconds.toFixed(1)} s (renders lazily)`,
       );
     }
+    // the warm-up's renderings leave dead tuples: clean up before measuring, not during
+    await query(url, 'vacuum analyze');
     const baseline = await startSearchBaseline(url);
     onCleanup(() => stop(baseline.proc));
     const picks = scenarios(await samples(url));

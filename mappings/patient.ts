@@ -11,6 +11,9 @@ import { identifierParam } from './datatypes/identifier-search.js';
 import { booleanParam, dateParam } from './params.js';
 import { defineMapping, READ_WRITE_INTERACTIONS, type JsonRow, type MapContext, type WriteProblem } from './types.js';
 
+/** The rows a resource is read and searched from. */
+const FROM = 'patients p join users u on u.id = p."userId"';
+
 export const US_SSN = 'http://hl7.org/fhir/sid/us-ssn';
 export const PATIENT_PROFILE = 'https://fhir-interop-server.dev/fhir/StructureDefinition/patient';
 
@@ -56,7 +59,7 @@ export const patientMapping = defineMapping<Patient>({
   interactions: READ_WRITE_INTERACTIONS,
   source: {
     table: 'patients',
-    from: 'patients p join users u on u.id = p."userId"',
+    from: FROM,
     id: 'p.id',
     parent: { table: 'users', link: 'userId' },
     numbering: { table: 'users', column: 'userId', prefix: 'PAT-', width: 6, sequence: 'fhir_patient_number_seq' },
@@ -83,25 +86,29 @@ export const patientMapping = defineMapping<Patient>({
     { path: 'contact', key: () => 'emergency' },
   ],
   search: {
-    identifier: identifierParam('http://hl7.org/fhir/SearchParameter/Patient-identifier', (ctx) => {
-      const systems = identifierSystems(ctx);
-      return [
-        { system: systems.number, column: 'u."userId"' },
-        { system: systems.mrn, column: 'p."patientId"' },
-        ...(ctx.secrets.available
-          ? [
-              {
-                system: US_SSN,
-                present: 'p.ssn is not null',
-                match: (value: string) => ({
-                  sql: `exists (select 1 from fhir_identifier_hashes h where h.resource_type = 'Patient' and h.id = p.id and h.system = ? and h.hash = ?)`,
-                  params: [US_SSN, ctx.secrets.hash(US_SSN, value)],
-                }),
-              },
-            ]
-          : []),
-      ];
-    }),
+    identifier: identifierParam(
+      'http://hl7.org/fhir/SearchParameter/Patient-identifier',
+      (ctx) => {
+        const systems = identifierSystems(ctx);
+        return [
+          { system: systems.number, column: 'u."userId"' },
+          { system: systems.mrn, column: 'p."patientId"' },
+          ...(ctx.secrets.available
+            ? [
+                {
+                  system: US_SSN,
+                  present: 'p.ssn is not null',
+                  match: (value: string) => ({
+                    sql: `exists (select 1 from fhir_identifier_hashes h where h.resource_type = 'Patient' and h.id = p.id and h.system = ? and h.hash = ?)`,
+                    params: [US_SSN, ctx.secrets.hash(US_SSN, value)],
+                  }),
+                },
+              ]
+            : []),
+        ];
+      },
+      { rows: { id: 'p.id', from: FROM } },
+    ),
     ...personSearch('Patient'),
     birthdate: dateParam('http://hl7.org/fhir/SearchParameter/individual-birthdate', 'u."dateOfBirth"'),
     active: booleanParam(

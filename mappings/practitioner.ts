@@ -11,6 +11,9 @@ import { identifierParam } from './datatypes/identifier-search.js';
 import { booleanParam } from './params.js';
 import { defineMapping, READ_WRITE_INTERACTIONS, type JsonRow, type MapContext, type WriteProblem } from './types.js';
 
+/** The rows a resource is read and searched from. */
+const FROM = 'doctors d join users u on u.id = d."userId"';
+
 export const PRACTITIONER_PROFILE = 'https://fhir-interop-server.dev/fhir/StructureDefinition/practitioner';
 export const SPECIALIZATION_EXTENSION =
   'https://fhir-interop-server.dev/fhir/StructureDefinition/practitioner-specialization';
@@ -60,7 +63,7 @@ export const practitionerMapping = defineMapping<Practitioner>({
   interactions: READ_WRITE_INTERACTIONS,
   source: {
     table: 'doctors',
-    from: 'doctors d join users u on u.id = d."userId"',
+    from: FROM,
     id: 'd.id',
     parent: { table: 'users', link: 'userId' },
     numbering: { table: 'users', column: 'userId', prefix: 'DOC-', width: 6, sequence: 'fhir_practitioner_number_seq' },
@@ -76,15 +79,19 @@ export const practitionerMapping = defineMapping<Practitioner>({
     { path: 'extension', key: (item) => (item.url === SPECIALIZATION_EXTENSION ? 'specialization' : undefined) },
   ],
   search: {
-    identifier: identifierParam('http://hl7.org/fhir/SearchParameter/Practitioner-identifier', (ctx) => {
-      const s = systemsOf(ctx);
-      return [
-        { system: s.number, column: 'u."userId"' },
-        { system: s.staff, column: 'd."doctorId"' },
-        { system: s.license, column: 'd."licenseNumber"' },
-        { system: s.registration, column: 'd."registrationNumber"' },
-      ];
-    }),
+    identifier: identifierParam(
+      'http://hl7.org/fhir/SearchParameter/Practitioner-identifier',
+      (ctx) => {
+        const s = systemsOf(ctx);
+        return [
+          { system: s.number, column: 'u."userId"' },
+          { system: s.staff, column: 'd."doctorId"' },
+          { system: s.license, column: 'd."licenseNumber"' },
+          { system: s.registration, column: 'd."registrationNumber"' },
+        ];
+      },
+      { rows: { id: 'd.id', from: FROM } },
+    ),
     ...personSearch('Practitioner'),
     active: booleanParam(
       'http://hl7.org/fhir/SearchParameter/Practitioner-active',

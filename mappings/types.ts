@@ -33,7 +33,7 @@ export interface SearchValue {
   code: string;
 }
 
-/** An SQL condition with its values, bound as `?` in order (knex raw syntax). */
+/** An SQL condition with its values, bound as `?` in order (knex raw syntax: `\\?` is a literal `?`). */
 export interface SqlCondition {
   sql: string;
   params: unknown[];

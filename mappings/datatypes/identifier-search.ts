@@ -14,7 +14,14 @@ export interface IdentifierColumn {
 export function identifierParam(
   definition: string,
   columns: (ctx: MapContext) => IdentifierColumn[],
-  options: { missing?: string } = {},
+  options: {
+    missing?: string;
+    /**
+     * The mapping's rows (`source.id` and `source.from`): a value without system, which may be
+     * in any of several tables, then becomes a union of one index-served lookup per column.
+     */
+    rows?: { id: string; from: string };
+  } = {},
 ): SearchParamDefinition {
   return {
     type: 'token',
@@ -30,6 +37,11 @@ export function identifierParam(
         return c.column ? [{ sql: `${c.column} = ?`, params: [code] }] : [];
       });
       if (!ors.length) return { sql: 'false', params: [] };
+      if (options.rows && ors.length > 1 && code !== '') {
+        const { id, from } = options.rows;
+        const union = ors.map((o) => `select ${id} from ${from} where ${o.sql}`).join(' union all ');
+        return { sql: `${id} in (${union})`, params: ors.flatMap((o) => o.params) };
+      }
       return { sql: `(${ors.map((o) => o.sql).join(' or ')})`, params: ors.flatMap((o) => o.params) };
     },
   };

@@ -4,10 +4,10 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { withSession } from './sql-session.js';
 
-/** `?` → `$1`, `$2`, ... (the SQL must hold no other question mark). */
+/** `?` → `$1`, `$2`, ...; `\\?` is a literal question mark (the jsonb operator), as in knex. */
 export function numbered(sql: string): string {
   let n = 0;
-  return sql.replace(/\?/g, () => `$${++n}`);
+  return sql.replace(/\\\?|\?/g, (match) => (match === '?' ? `$${++n}` : '?'));
 }
 
 export function rawQuery<T>(em: EntityManager, sql: string, values: readonly unknown[]): Promise<T[]> {

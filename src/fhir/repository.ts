@@ -63,6 +63,11 @@ export class Repository {
     return this.em;
   }
 
+  /** The ORM's global EntityManager, for reads that hydrate nothing (search's SQL): no fork. */
+  get reader(): EntityManager {
+    return this.root;
+  }
+
   /** `sql` is the transaction's when there is one; a first read's rendering is stored beside the version. */
   private async materialise(mapping: ResourceMapping, row: VersionRow, sql?: SqlSession): Promise<StoredVersion> {
     const version: StoredVersion = {

@@ -1,5 +1,6 @@
 // The FHIR REST interactions by path and method (http://hl7.org/fhir/R4/http.html), transport-free:
 // the HTTP layer hands in a FhirRequest and path segments and sends back the FhirResponse.
+import { randomBytes } from 'node:crypto';
 import type { MapContext, Interaction, ResourceMapping } from '../../mappings/types.js';
 import { assertVisible, assertWritten } from './access.js';
 import { history } from './interactions/history.js';
@@ -28,7 +29,8 @@ export function createFhirRouter(
   mappings: readonly ResourceMapping[],
   newRepository: () => Repository,
   ctx: MapContext,
-  searchSettings: SearchSettings,
+  /** Page sizes and the cursor secret; without them, defaults and a secret of this process only. */
+  searchSettings: SearchSettings = { defaultCount: 20, maxCount: 1000, cursorSecret: randomBytes(32).toString('hex') },
 ): FhirRouter {
   const byType = new Map(mappings.map((m) => [m.resourceType as string, m]));
   const search = new SearchEngine(byType, ctx, searchSettings);

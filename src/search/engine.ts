@@ -46,6 +46,8 @@ export interface SearchResult {
   warnings: string[];
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 const VERSION_COLUMNS = `v.id, v.version_id, v.last_updated, v.deleted, v.rendered,
   case when v.rendered is null then v.snapshot end as snapshot`;
 
@@ -88,7 +90,11 @@ export class SearchEngine {
       const column = mapping.compartment?.[options.compartment.type];
       if (!column)
         throw FhirError.invalid(`${mapping.resourceType} is not in the ${options.compartment.type} compartment`);
-      conditions.push({ sql: `${column} = ?::uuid`, params: [options.compartment.id] });
+      conditions.push(
+        UUID.test(options.compartment.id)
+          ? { sql: `${column} = ?::uuid`, params: [options.compartment.id] }
+          : { sql: 'false', params: [] },
+      );
     }
     return { where: and(conditions), ignored: compiled.ignored };
   }
@@ -160,8 +166,9 @@ export class SearchEngine {
         throw new Unsupported('_sort: a search over several types is sorted by id only');
       keys = targets.length === 1 ? sortKeys(targets[0]!, result.sort) : [];
     } catch (error) {
-      if (!(error instanceof Unsupported) || options.strict) throw error;
-      warnings.push(`ignored _sort: ${error.message}`);
+      if (!(error instanceof Unsupported)) throw error;
+      if (options.strict) throw FhirError.invalid(`${error.message} (Prefer: handling=strict)`);
+      warnings.push(`ignored ${error.message}`);
       keys = [];
     }
     const pages = async (limit: number, cursor?: Cursor) => {
@@ -181,6 +188,8 @@ export class SearchEngine {
     const cursor = result.cursor ? this.cursors.decode(result.cursor, queryHash) : undefined;
     if (cursor && cursor.keys.length !== keys.length) throw FhirError.invalid('_cursor does not fit this _sort');
     const count = this.count(result);
+    if (result.count !== undefined && result.count > count)
+      warnings.push(`_count ${result.count} is more than this server serves in a page: ${count} per page`);
     const summaryCount = result.summary === 'count' || count === 0;
     let matches: MatchRow[] = [];
     let more = false;

@@ -14,13 +14,12 @@ export interface SortKey {
 
 /** The sort keys of a request; the id always ends them, so the order is total. */
 export function sortKeys(mapping: ResourceMapping, sort: readonly { name: string; descending: boolean }[]): SortKey[] {
-  const keys = sort.map(({ name, descending }) => {
+  return sort.map(({ name, descending }) => {
     const definition = definitionOf(mapping, name);
     if (!definition) throw FhirError.invalid(`_sort: ${mapping.resourceType} has no search parameter ${name}`);
     if (!definition.sort) throw new Unsupported(`_sort: ${mapping.resourceType}.${name} is not sortable`);
     return { sql: definition.sort, descending };
   });
-  return keys.filter((k) => k.sql !== 'h.id');
 }
 
 /** ORDER BY for the keys then the id; `reverse` for the page before a cursor. */

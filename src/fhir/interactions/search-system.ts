@@ -22,7 +22,7 @@ export async function searchSystem(
         return mapping;
       })
     : searchable;
-  const result = await search.searchTypes(repository.entityManager, targets, parsed, {
+  const result = await search.searchTypes(repository.reader, targets, parsed, {
     strict: strictHandling(request.headers.prefer),
     baseUrl: request.baseUrl,
     access: request.access,

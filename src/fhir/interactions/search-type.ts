@@ -33,7 +33,7 @@ export function canonicalQuery(path: string, query: Query): string {
 /** Ids of the resources that match a query (conditional create, update and delete): strict, two at most. */
 export async function matchingIds(ctx: InteractionContext, _mapContext: MapContext, query: Query): Promise<string[]> {
   const request = parseSearchRequest(query);
-  const result = await ctx.search.search(ctx.repository.entityManager, ctx.mapping, request, {
+  const result = await ctx.search.search(ctx.repository.reader, ctx.mapping, request, {
     strict: true,
     baseUrl: ctx.request.baseUrl,
     access: ctx.request.access,
@@ -112,7 +112,7 @@ export async function searchType(
   const { mapping, request, repository } = ctx;
   const search = parseSearchRequest(request.query);
   const path = compartment ? `${compartment.type}/${compartment.id}/${mapping.resourceType}` : mapping.resourceType;
-  const result = await ctx.search.search(repository.entityManager, mapping, search, {
+  const result = await ctx.search.search(repository.reader, mapping, search, {
     strict: strictHandling(request.headers.prefer),
     baseUrl: request.baseUrl,
     access: request.access,

@@ -85,7 +85,7 @@ export async function patientMatch(ctx: InteractionContext): Promise<FhirRespons
     throw FhirError.invalid(
       '$match needs an identifier, an email, a phone, or a family name with a given name or birth date',
     );
-  const rows = await search.candidates(repository.entityManager, mapping, blocks, MAX_CANDIDATES, {
+  const rows = await search.candidates(repository.reader, mapping, blocks, MAX_CANDIDATES, {
     strict: false,
     baseUrl: request.baseUrl,
     access: request.access,

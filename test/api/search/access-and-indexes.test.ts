@@ -13,6 +13,7 @@ import { startTestServer, type TestServer } from '../../support/server.js';
 import { createDataset, MRN, type Dataset } from './dataset.js';
 
 describe('search › access hook and indexes (D7, D8)', function () {
+  this.timeout(180_000);
   let server: TestServer;
   let data: Dataset;
   let engine: SearchEngine;
@@ -108,6 +109,11 @@ describe('search › access hook and indexes (D7, D8)', function () {
         'identifier (number)',
         { identifier: 'https://fhir-interop-server.dev/fhir/sid/patient-number|PAT-000001' },
         ['users_userId_key|idx_users_userId'],
+      ],
+      [
+        'identifier (no system)',
+        { identifier: 'PAT-000001' },
+        ['users_userId_key|idx_users_userId', 'fhir_search_patients_mrn'],
       ],
       ['_lastUpdated', { _lastUpdated: 'lt2000-01-01' }, ['fhir_resources_last_updated']],
     ];

@@ -101,6 +101,7 @@ const ROWS: [string, string[], 'ordered'?][] = [
 ];
 
 describe('search › parameters over a fixed dataset (search.html)', function () {
+  this.timeout(180_000);
   let server: TestServer;
   let data: Dataset;
 

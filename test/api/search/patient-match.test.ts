@@ -7,6 +7,7 @@ import { createDataset, MRN, type Dataset } from './dataset.js';
 const GRADE = 'http://hl7.org/fhir/StructureDefinition/match-grade';
 
 describe('search › Patient/$match (patient-operation-match.html)', function () {
+  this.timeout(180_000);
   let server: TestServer;
   let data: Dataset;
 

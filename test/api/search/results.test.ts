@@ -10,6 +10,7 @@ const includes = (body: any) => (body.entry ?? []).filter((e: any) => e.search.m
 const link = (body: any, relation: string) => body.link.find((l: any) => l.relation === relation)?.url as string;
 
 describe('search › results, paging, includes and handling (search.html)', function () {
+  this.timeout(180_000);
   let server: TestServer;
   let call: TestServer['call'];
   let data: Dataset;
@@ -62,6 +63,14 @@ describe('search › results, paging, includes and handling (search.html)', func
     expect(link(first.body, 'first')).to.equal(link(first.body, 'self'));
   });
 
+  it('_sort=-_id pages in descending id order', async () => {
+    const first = await call('GET', '/Patient?_sort=-_id&_count=3');
+    const second = await call('GET', relative(link(first.body, 'next')));
+    const ids = [...matches(first.body), ...matches(second.body)].map((e: any) => e.resource.id as string);
+    expect(ids).to.have.length(6);
+    expect(ids).to.deep.equal([...ids].sort().reverse());
+  });
+
   it('refuses a forged or altered cursor with 400', async () => {
     const first = await call('GET', '/Patient?_count=1');
     const next = relative(link(first.body, 'next'));
@@ -90,6 +99,19 @@ describe('search › results, paging, includes and handling (search.html)', func
     );
     expect(iterate.body.entry).to.have.length(2); // the role itself is not included again
     expect(rev.body.total).to.equal(1);
+  });
+
+  it('reference :identifier finds by the identifier of the target (search.html#reference)', async () => {
+    const hana = (await call('GET', `/Practitioner/${data.ids.Hana}`)).body;
+    const number = hana.identifier.find((i: any) => i.system.endsWith('/practitioner-number'));
+    const token = encodeURIComponent(`${number.system}|${number.value}`);
+    const res = await call('GET', `/PractitionerRole?practitioner:identifier=${token}`);
+    expect(matches(res.body).map((e: any) => data.label(e.resource.id))).to.deep.equal(['Hana']);
+    const none = await call(
+      'GET',
+      `/PractitionerRole?practitioner:identifier=${encodeURIComponent(`${number.system}|nope`)}`,
+    );
+    expect(none.body.total).to.equal(0);
   });
 
   it('_total, _summary=count, _summary=true, _elements and _count=0', async () => {
@@ -126,6 +148,7 @@ describe('search › results, paging, includes and handling (search.html)', func
     const res = await call('GET', `/Patient/${data.ids.Ana}/Patient`);
     expect(res.status, res.text).to.equal(200);
     expect(matches(res.body).map((e: any) => data.label(e.resource.id))).to.deep.equal(['Ana']);
+    expect((await call('GET', '/Patient/not-a-uuid/Patient')).body.total).to.equal(0);
     const none = await call('GET', `/Patient/${data.ids.Ana}/Patient?gender=male`);
     expect(none.body.total).to.equal(0);
   });
@@ -152,7 +175,7 @@ describe('search › results, paging, includes and handling (search.html)', func
   });
 
   it('lenient by default: an unknown parameter or modifier is ignored and reported in an outcome entry', async () => {
-    const res = await call('GET', '/Patient?given=ana&unknown=1&family:sounds-like=x');
+    const res = await call('GET', '/Patient?given=ana&unknown=1&family:sounds-like=x&_sort=telecom');
     expect(res.status).to.equal(200);
     expect(matches(res.body)).to.have.length(1);
     const outcome = res.body.entry.find((e: any) => e.search.mode === 'outcome');
@@ -163,7 +186,13 @@ describe('search › results, paging, includes and handling (search.html)', func
 
   it('Prefer: handling=strict answers an unknown parameter, modifier or sort with 400', async () => {
     const strict = { headers: { prefer: 'handling=strict' } };
-    for (const query of ['unknown=1', 'family:sounds-like=x', 'gender:contains=f', '_has:Nothing:x:y=1'])
+    for (const query of [
+      'unknown=1',
+      'family:sounds-like=x',
+      'gender:contains=f',
+      '_has:Nothing:x:y=1',
+      '_sort=telecom',
+    ])
       expect((await call('GET', `/Patient?${query}`, strict)).status, query).to.equal(400);
   });
 
