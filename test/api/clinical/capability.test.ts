@@ -36,6 +36,7 @@ const EXPECTED: Record<string, { profile: string; writes: boolean; params: strin
       '_lastUpdated',
     ],
   },
+  Schedule: { profile: `${SD}/schedule`, writes: false, params: ['actor', 'active', 'specialty'] },
   Invoice: {
     profile: `${SD}/invoice`,
     writes: true,
