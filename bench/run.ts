@@ -1,9 +1,11 @@
 // The benchmark harness: `npm run bench [-- <scenario>] [options]`.
 //   rest (default)  REST read and create against bare node:http baselines (bench/rest.ts)
 //   foundation      cold start and seed throughput, embedded and PostgreSQL (bench/foundation.ts)
+//   search          FHIR search over 100,000 patients against a bare node:http baseline (bench/search.ts)
 const scenarios: Record<string, () => Promise<(args: string[]) => Promise<void>>> = {
   rest: async () => (await import('./rest.js')).runRest,
   foundation: async () => (await import('./foundation.js')).runFoundation,
+  search: async () => (await import('./search.js')).runSearchBench,
 };
 
 const argv = process.argv.slice(2);

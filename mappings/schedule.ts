@@ -3,7 +3,7 @@
 // through the hospital's own application.
 import type { Extension, Schedule } from 'fhir/r4.js';
 import type { AvailableSlots } from '../src/db/jsonb/shapes.js';
-import { lastUpdatedParam, referenceParam } from './datatypes/clinical-search.js';
+import { referenceParam } from './datatypes/clinical-search.js';
 import { str } from './datatypes/columns.js';
 import { EXTENSION_BASE } from './datatypes/status-maps.js';
 import { tokenParam } from './params.js';
@@ -27,7 +27,6 @@ export const scheduleMapping = defineMapping<Schedule>({
   summary: ['identifier', 'active', 'serviceCategory', 'serviceType', 'specialty', 'actor', 'planningHorizon'],
   slots: [],
   search: {
-    _lastUpdated: lastUpdatedParam,
     actor: referenceParam('http://hl7.org/fhir/SearchParameter/Schedule-actor', { Practitioner: 'd.id' }),
     active: tokenParam({
       definition: 'http://hl7.org/fhir/SearchParameter/Schedule-active',

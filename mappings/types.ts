@@ -44,9 +44,21 @@ export interface SearchParamDefinition {
   /** Canonical URL of the SearchParameter (core or profiles/). */
   definition?: string;
   documentation?: string;
+  /** Modifiers `where` understands itself; :missing, :not, :text, :Type and :identifier come from the fields below. */
   modifiers?: readonly string[];
   /** Compiles one value to SQL over the mapping's `source.from` aliases. */
   where(value: SearchValue, ctx: MapContext): SqlCondition;
+  /** :missing: SQL over the `source.from` aliases that is true when the element is absent. */
+  missing?: string;
+  /** _sort: the SQL expression to order by; absent ⇒ not sortable. */
+  sort?: string;
+  /** token :text: the text columns searched (starts-with, case- and accent-insensitive). */
+  text?: readonly string[];
+  /**
+   * reference: the SQL of the referenced resource's id for each target type (a uuid over the
+   * `source.from` aliases). Chains, _include, _revinclude and _has follow these.
+   */
+  targets?: Partial<Record<ResourceType, string>>;
 }
 
 /** A row of a table as PostgreSQL's to_jsonb gives it (dates and timestamps as text). */

@@ -27,6 +27,11 @@ export interface Config {
   identifierNamespace: string;
   /** IANA time zone of the hospital's local times (appointments.appointmentTime). */
   hospitalTimeZone: string;
+  /** Search page size when the client gives no _count, and the largest page served. */
+  searchDefaultCount: number;
+  searchMaxCount: number;
+  /** Signs search page links; undefined: the secret the database keeps (fhir_server_secrets). */
+  searchCursorSecret: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -146,6 +151,17 @@ function timeZone(env: Env, name: string, fallback: string): string {
   }
 }
 
+function searchSettings(env: Env) {
+  const searchMaxCount = integer(env, 'SEARCH_MAX_COUNT', 1000, 1, 10000);
+  const searchDefaultCount = integer(env, 'SEARCH_DEFAULT_COUNT', 20, 1, 10000);
+  if (searchDefaultCount > searchMaxCount)
+    throw new ConfigError('SEARCH_DEFAULT_COUNT', `must not exceed SEARCH_MAX_COUNT (${searchMaxCount})`);
+  const searchCursorSecret = read(env, 'SEARCH_CURSOR_SECRET');
+  if (searchCursorSecret !== undefined && searchCursorSecret.length < 32)
+    throw new ConfigError('SEARCH_CURSOR_SECRET', 'must be at least 32 characters (openssl rand -base64 32)');
+  return { searchDefaultCount, searchMaxCount, searchCursorSecret };
+}
+
 /** Reads and checks the configuration; throws ConfigError naming the first bad variable. */
 export function loadConfig(env: Env = process.env): Config {
   const port = integer(env, 'PORT', 8080, 0, 65535);
@@ -173,6 +189,7 @@ export function loadConfig(env: Env = process.env): Config {
     shutdownTimeoutMs: integer(env, 'SHUTDOWN_TIMEOUT_MS', 10000, 0, 600000),
     trustProxy: trustProxy === undefined || trustProxy.toLowerCase() === 'false' ? false : trustProxy,
     dataEncryptionKey: encryptionKey(env),
+    ...searchSettings(env),
     identifierNamespace: (
       url(env, 'IDENTIFIER_NAMESPACE', ['http:', 'https:', 'urn:']) ?? 'https://fhir-interop-server.dev/fhir/sid'
     ).replace(/\/$/, ''),

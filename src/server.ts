@@ -25,6 +25,15 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+/** A secret the migrations generated in the database, shared by every instance on it (D11). */
+async function storedSecret(db: Database, name: string): Promise<string> {
+  const [row] = await db.orm.em
+    .fork()
+    .execute<{ secret: string }[]>('select secret from fhir_server_secrets where name = ?', [name]);
+  if (!row) throw new Error(`the database holds no ${name} secret: are the migrations applied?`);
+  return row.secret;
+}
+
 async function seedDemoIfEmpty(config: Config, db: Database, logger: Logger): Promise<void> {
   const wanted = config.seedDemo === 'true' || (config.seedDemo === 'auto' && db.mode === 'embedded');
   if (!wanted) return;
@@ -65,7 +74,11 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       mappings,
       date: new Date().toISOString(),
     });
-    const fhirRouter = createFhirRouter(mappings, () => new Repository(db.orm.em, ctx), ctx);
+    const fhirRouter = createFhirRouter(mappings, () => new Repository(db.orm.em, ctx), ctx, {
+      defaultCount: config.searchDefaultCount,
+      maxCount: config.searchMaxCount,
+      cursorSecret: config.searchCursorSecret ?? (await storedSecret(db, 'search-cursor')),
+    });
     const app = createApp({
       config,
       logger,

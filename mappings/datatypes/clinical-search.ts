@@ -22,7 +22,7 @@ export function referenceParam(
   return {
     type: 'reference',
     definition,
-    modifiers: targets,
+    targets: columns,
     where({ code, modifier }: SearchValue) {
       const { type, id } = parseReference(code);
       const wanted = modifier ?? type;
@@ -116,9 +116,3 @@ export function decimalParam(
     },
   };
 }
-
-/** _lastUpdated over the version head (search/run.ts joins fhir_resources as h). */
-export const lastUpdatedParam = dateTimeParam(
-  'http://hl7.org/fhir/SearchParameter/Resource-lastUpdated',
-  () => 'h.last_updated',
-);

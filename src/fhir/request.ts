@@ -1,6 +1,8 @@
 // Transport-free FHIR requests and responses (the REST layer's contract with src/http).
 import type { OperationOutcome } from 'fhir/r4.js';
 import type { ResourceMapping } from '../../mappings/types.js';
+import type { SearchAccess } from '../search/access.js';
+import type { SearchEngine } from '../search/engine.js';
 import { FhirError } from './outcome.js';
 import type { Repository, StoredVersion } from './repository.js';
 
@@ -13,6 +15,8 @@ export interface FhirRequest {
   query: Query;
   headers: Record<string, string | undefined>;
   body: unknown;
+  /** Set by the authorization layer: the rows this request may see, in every search's SQL. */
+  access?: SearchAccess;
 }
 
 export interface FhirResponse {
@@ -27,6 +31,7 @@ export interface InteractionContext {
   repository: Repository;
   mapping: ResourceMapping;
   request: FhirRequest;
+  search: SearchEngine;
 }
 
 export const etag = (versionId: number) => `W/"${versionId}"`;

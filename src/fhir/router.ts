@@ -3,12 +3,15 @@
 import type { MapContext, Interaction, ResourceMapping } from '../../mappings/types.js';
 import { history } from './interactions/history.js';
 import { read, vread } from './interactions/read.js';
+import { searchSystem } from './interactions/search-system.js';
+import { patientMatch } from './operations/patient-match.js';
 import { searchType } from './interactions/search-type.js';
 import { validateOperation } from './interactions/validate-operation.js';
 import { conditionalDelete, conditionalUpdate, create, patch, remove, update } from './interactions/write.js';
 import { FhirError } from './outcome.js';
 import type { Repository } from './repository.js';
 import type { FhirRequest, FhirResponse, InteractionContext } from './request.js';
+import { SearchEngine, type SearchSettings } from '../search/engine.js';
 
 export interface RoutedRequest extends FhirRequest {
   segments: string[];
@@ -24,8 +27,11 @@ export function createFhirRouter(
   mappings: readonly ResourceMapping[],
   newRepository: () => Repository,
   ctx: MapContext,
+  searchSettings: SearchSettings,
 ): FhirRouter {
   const byType = new Map(mappings.map((m) => [m.resourceType as string, m]));
+  const search = new SearchEngine(byType, ctx, searchSettings);
+  const searchable = mappings.filter((m) => m.interactions.includes('search-type'));
   const ALLOWED: Record<string, readonly string[]> = {};
 
   function requireInteraction(mapping: ResourceMapping, interaction: Interaction, method: string) {
@@ -69,12 +75,17 @@ export function createFhirRouter(
         if (method !== 'GET') throw notAllowed(method, path, ['GET']);
         return history(repository, byType, request, {});
       }
-      const mapping = type ? byType.get(type) : undefined;
+      if (type === undefined || (type === '_search' && segments.length === 1)) {
+        const allowed = type === undefined ? ['GET', 'HEAD'] : ['POST'];
+        if (!allowed.includes(method)) throw notAllowed(method, path, allowed);
+        return searchSystem(repository, search, searchable, request);
+      }
+      const mapping = byType.get(type);
       if (!mapping)
         throw FhirError.notFound(
           `no FHIR route for ${method} ${path}: ${type ?? ''} is not a resource type this server serves`,
         );
-      const context: InteractionContext = { repository, mapping, request };
+      const context: InteractionContext = { repository, mapping, request, search };
       if (segments.length > 4) throw FhirError.notFound(`no FHIR route for ${method} ${path}`);
 
       if (id === undefined) {
@@ -106,6 +117,11 @@ export function createFhirRouter(
         requireInteraction(mapping, 'history-type', method);
         return history(repository, byType, request, { type: mapping.resourceType });
       }
+      if (id === '$match' && segments.length === 2 && mapping.resourceType === 'Patient') {
+        if (method !== 'POST') throw notAllowed(method, path, ['POST']);
+        requireInteraction(mapping, 'search-type', method);
+        return patientMatch(context);
+      }
       if (id === '$validate' && segments.length === 2) {
         if (method !== 'POST') throw notAllowed(method, path, ['POST']);
         return validateOperation(context);
@@ -130,6 +146,13 @@ export function createFhirRouter(
           default:
             throw notAllowed(method, path, ALLOWED[mapping.resourceType] as string[]);
         }
+      }
+      if (type === 'Patient' && op !== undefined && vid === undefined && byType.has(op)) {
+        // compartment search (http://hl7.org/fhir/R4/http.html#vsearch)
+        if (method !== 'GET' && method !== 'HEAD') throw notAllowed(method, path, ['GET']);
+        const member = byType.get(op)!;
+        requireInteraction(member, 'search-type', method);
+        return searchType({ ...context, mapping: member }, ctx, { type: 'Patient', id });
       }
       if (op === '$validate' && vid === undefined) {
         if (method !== 'POST' && method !== 'GET') throw notAllowed(method, path, ['GET', 'POST']);

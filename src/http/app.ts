@@ -3,7 +3,6 @@
 import cors from 'cors';
 import express, { type Express } from 'express';
 import type { CapabilityStatement } from 'fhir/r4.js';
-import helmet from 'helmet';
 import type { Config } from '../config.js';
 import { FhirError } from '../fhir/outcome.js';
 import type { Logger } from '../log.js';
@@ -12,6 +11,7 @@ import { healthRoutes, type HealthProbe } from './health.js';
 import type { Metrics } from './metrics.js';
 import { errorHandler } from './middleware/errors.js';
 import { requestContext } from './middleware/request-context.js';
+import { securityHeaders } from './middleware/security-headers.js';
 
 export interface AppDeps {
   config: Config;
@@ -53,7 +53,7 @@ export function createApp(deps: AppDeps): Express {
 
   app.use(requestContext(deps.logger));
   app.use(deps.metrics.middleware);
-  app.use(helmet());
+  app.use(securityHeaders);
   app.use(
     cors({
       origin: config.corsOrigins === '*' ? '*' : config.corsOrigins,

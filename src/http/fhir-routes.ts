@@ -45,13 +45,19 @@ function segmentsOf(req: Request): string[] {
 }
 
 export function send(res: Response, response: FhirResponse, pretty: boolean): void {
-  res.status(response.status);
-  if (response.headers) res.set(response.headers);
-  if (response.text === undefined && response.json === undefined) return void res.end();
+  if (response.headers) for (const [name, value] of Object.entries(response.headers)) res.setHeader(name, value);
+  if (response.text === undefined && response.json === undefined) {
+    res.statusCode = response.status;
+    return void res.end();
+  }
   let text = response.text ?? JSON.stringify(response.json, null, pretty ? 2 : undefined);
   if (pretty && response.text !== undefined) text = JSON.stringify(JSON.parse(text), null, 2);
-  res.setHeader('Content-Type', 'application/fhir+json; charset=utf-8');
-  res.send(text);
+  // written directly: Express's send would re-derive type, length and freshness for every body
+  res.writeHead(response.status, {
+    'Content-Type': 'application/fhir+json; charset=utf-8',
+    'Content-Length': Buffer.byteLength(text),
+  });
+  res.end(res.req.method === 'HEAD' ? undefined : text);
 }
 
 export function fhirRoutes(deps: FhirRouteDeps): Router {
@@ -72,15 +78,9 @@ export function fhirRoutes(deps: FhirRouteDeps): Router {
       Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : v]),
     );
     const body = req.is('application/x-www-form-urlencoded') ? undefined : req.body;
-    const response = await fhir.handle({
-      method: req.method,
-      segments,
-      baseUrl: deps.baseUrl,
-      query: queryOf(req),
-      headers,
-      body,
-    });
-    send(res, response, req.query._pretty === 'true');
+    const query = queryOf(req);
+    const response = await fhir.handle({ method: req.method, segments, baseUrl: deps.baseUrl, query, headers, body });
+    send(res, response, query._pretty === 'true');
   });
   return router;
 }

@@ -332,7 +332,7 @@ describe('Appointment ⇄ appointments', function () {
     it('patient, practitioner and actor take Type/id, a bare id or an absolute URL', async () => {
       expect(await found(`patient=Patient/${mine.patient}`)).to.deep.equal(sorted('early', 'late', 'done'));
       expect(await found(`patient=${mine.patient}`)).to.deep.equal(sorted('early', 'late', 'done'));
-      expect(await found(`patient=${server.url}/fhir/Patient/${mine.patient}`)).to.deep.equal(
+      expect(await found(`patient=${server.config.fhirBaseUrl}/Patient/${mine.patient}`)).to.deep.equal(
         sorted('early', 'late', 'done'),
       );
       expect(await found(`practitioner=${mine.doctor}`)).to.deep.equal(sorted('early', 'late', 'done'));
