@@ -2,7 +2,7 @@
 // with a doctor at a local time of the hospital (HOSPITAL_TIME_ZONE). The visit itself, once it
 // took place, is the Encounter of the same row (mappings/encounter.ts).
 import type { Appointment, AppointmentParticipant, Extension, Reference } from 'fhir/r4.js';
-import { dateTimeParam, parseReference, referenceParam } from './datatypes/clinical-search.js';
+import { dateTimeParam, parseReference, referenceParam, lastUpdatedParam } from './datatypes/clinical-search.js';
 import { fits, str } from './datatypes/columns.js';
 import {
   addMinutes,
@@ -110,6 +110,7 @@ export const appointmentMapping = defineMapping<Appointment>({
     { path: 'reasonCode', key: () => 'reason' },
   ],
   search: {
+    _lastUpdated: lastUpdatedParam,
     patient: referenceParam('http://hl7.org/fhir/SearchParameter/Appointment-patient', { Patient: 'a."patientId"' }),
     practitioner: referenceParam('http://hl7.org/fhir/SearchParameter/Appointment-practitioner', {
       Practitioner: 'a."doctorId"',

@@ -3,7 +3,7 @@
 // reason, diagnosis and treatment. Read-only: the row is written through Appointment.
 import type { Encounter, Extension } from 'fhir/r4.js';
 import { localStart } from './appointment.js';
-import { dateTimeParam, referenceParam } from './datatypes/clinical-search.js';
+import { dateTimeParam, lastUpdatedParam, referenceParam } from './datatypes/clinical-search.js';
 import { str } from './datatypes/columns.js';
 import { addMinutes, localToInstant } from './datatypes/hospital-time.js';
 import { EXTENSION_BASE, statusTable } from './datatypes/status-maps.js';
@@ -61,6 +61,7 @@ export const encounterMapping = defineMapping<Encounter>({
   ],
   slots: [],
   search: {
+    _lastUpdated: lastUpdatedParam,
     patient: referenceParam('http://hl7.org/fhir/SearchParameter/clinical-patient', { Patient: 'a."patientId"' }),
     subject: referenceParam('http://hl7.org/fhir/SearchParameter/Encounter-subject', { Patient: 'a."patientId"' }),
     practitioner: referenceParam('http://hl7.org/fhir/SearchParameter/Encounter-practitioner', {

@@ -3,7 +3,13 @@
 // amounts, total = subtotal − discount + tax, due = total − paid (422 otherwise).
 import type { Extension, Invoice, InvoiceLineItem as FhirLine, InvoiceLineItemPriceComponent } from 'fhir/r4.js';
 import type { InvoiceLineItem, InvoicePayment } from '../src/db/jsonb/shapes.js';
-import { dateTimeParam, decimalParam, referenceParam, utcTimestamp } from './datatypes/clinical-search.js';
+import {
+  dateTimeParam,
+  decimalParam,
+  referenceParam,
+  utcTimestamp,
+  lastUpdatedParam,
+} from './datatypes/clinical-search.js';
 import { fits, str } from './datatypes/columns.js';
 import { fhirToTimestamp, timestampToFhir } from './datatypes/hospital-time.js';
 import { CURRENCY, centsText, money, shiftDecimal, timesQuantity, toCents } from './datatypes/money.js';
@@ -137,6 +143,7 @@ export const invoiceMapping = defineMapping<Invoice>({
     { path: 'note', key: () => 'notes' },
   ],
   search: {
+    _lastUpdated: lastUpdatedParam,
     patient: referenceParam('http://hl7.org/fhir/SearchParameter/Invoice-patient', { Patient: 'i."patientId"' }),
     subject: referenceParam('http://hl7.org/fhir/SearchParameter/Invoice-subject', { Patient: 'i."patientId"' }),
     status: tokenParam({

@@ -4,7 +4,7 @@
 // The id is derived from the prescription id and the entry's stable id (D3, fhir_prescription_entry_id).
 import type { Dosage, Extension, MedicationRequest } from 'fhir/r4.js';
 import type { PrescribedMedicine } from '../src/db/jsonb/shapes.js';
-import { dateTimeParam, referenceParam, utcTimestamp } from './datatypes/clinical-search.js';
+import { dateTimeParam, lastUpdatedParam, referenceParam, utcTimestamp } from './datatypes/clinical-search.js';
 import { str } from './datatypes/columns.js';
 import { timestampToFhir } from './datatypes/hospital-time.js';
 import { medicineCodeSystem } from './medication.js';
@@ -89,6 +89,7 @@ export const medicationRequestMapping = defineMapping<MedicationRequest>({
   ],
   slots: [],
   search: {
+    _lastUpdated: lastUpdatedParam,
     patient: referenceParam('http://hl7.org/fhir/SearchParameter/clinical-patient', { Patient: 'rx."patientId"' }),
     subject: referenceParam('http://hl7.org/fhir/SearchParameter/MedicationRequest-subject', {
       Patient: 'rx."patientId"',

@@ -1,7 +1,7 @@
 // Medication ⇄ medicines (http://hl7.org/fhir/R4/medication.html): the pharmacy's catalogue entry,
 // its code, form, strength, manufacturer and batch; prices, stock and clinical notes as extensions.
 import type { Extension, Medication, Ratio } from 'fhir/r4.js';
-import { dateTimeParam, utcTimestamp } from './datatypes/clinical-search.js';
+import { dateTimeParam, utcTimestamp, lastUpdatedParam } from './datatypes/clinical-search.js';
 import { fits, str } from './datatypes/columns.js';
 import { fhirToTimestamp, timestampToFhir } from './datatypes/hospital-time.js';
 import { CURRENCY, centsText, money, toCents } from './datatypes/money.js';
@@ -58,6 +58,7 @@ export const medicationMapping = defineMapping<Medication>({
     { path: 'ingredient', key: () => 'strength' },
   ],
   search: {
+    _lastUpdated: lastUpdatedParam,
     code: tokenParam({
       definition: 'http://hl7.org/fhir/SearchParameter/clinical-code',
       where: ({ system, code }, ctx) =>

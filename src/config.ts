@@ -25,13 +25,13 @@ export interface Config {
   dataEncryptionKey: Buffer | undefined;
   /** Namespace of the identifier systems of business numbers (D3). */
   identifierNamespace: string;
-  /** IANA time zone of the hospital's local times (appointments.appointmentTime). */
-  hospitalTimeZone: string;
   /** Search page size when the client gives no _count, and the largest page served. */
   searchDefaultCount: number;
   searchMaxCount: number;
   /** Signs search page links; undefined: the secret the database keeps (fhir_server_secrets). */
   searchCursorSecret: string | undefined;
+  /** IANA time zone of the hospital's local times (appointments.appointmentTime). */
+  hospitalTimeZone: string;
 }
 
 export class ConfigError extends Error {
@@ -141,16 +141,6 @@ function encryptionKey(env: Env): Buffer | undefined {
   return key;
 }
 
-function timeZone(env: Env, name: string, fallback: string): string {
-  const raw = read(env, name);
-  if (raw === undefined) return fallback;
-  try {
-    return new Intl.DateTimeFormat('en-US', { timeZone: raw }).resolvedOptions().timeZone;
-  } catch {
-    throw new ConfigError(name, `must be an IANA time zone such as Europe/Berlin or UTC, got "${raw}"`);
-  }
-}
-
 function searchSettings(env: Env) {
   const searchMaxCount = integer(env, 'SEARCH_MAX_COUNT', 1000, 1, 10000);
   const searchDefaultCount = integer(env, 'SEARCH_DEFAULT_COUNT', 20, 1, 10000);
@@ -160,6 +150,16 @@ function searchSettings(env: Env) {
   if (searchCursorSecret !== undefined && searchCursorSecret.length < 32)
     throw new ConfigError('SEARCH_CURSOR_SECRET', 'must be at least 32 characters (openssl rand -base64 32)');
   return { searchDefaultCount, searchMaxCount, searchCursorSecret };
+}
+
+function timeZone(env: Env, name: string, fallback: string): string {
+  const raw = read(env, name);
+  if (raw === undefined) return fallback;
+  try {
+    return new Intl.DateTimeFormat('en-US', { timeZone: raw }).resolvedOptions().timeZone;
+  } catch {
+    throw new ConfigError(name, `must be an IANA time zone such as Europe/Berlin or UTC, got "${raw}"`);
+  }
 }
 
 /** Reads and checks the configuration; throws ConfigError naming the first bad variable. */

@@ -1,10 +1,8 @@
 // Search parameter builders the clinical mappings need beyond mappings/params.ts
 // (http://hl7.org/fhir/R4/search.html#reference, #date, #quantity). Interim: the search engine's
 // own reference/number/quantity builders are to replace these, with the same `type` fields.
-import type { MapContext, ResourceType, SearchParamDefinition, SearchValue } from '../types.js';
+import type { MapContext, SearchParamDefinition } from '../types.js';
 import { localToInstant } from './hospital-time.js';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** `Type/id`, a bare id, or an absolute URL ending in `Type/id` (with or without _history). */
 export function parseReference(value: string): { type?: string; id: string } {
@@ -13,25 +11,8 @@ export function parseReference(value: string): { type?: string; id: string } {
   return match ? { type: match[1], id: match[2]! } : { id: path };
 }
 
-/** reference: the id of a target resource in a uuid column per target type; `:Type` narrows. */
-export function referenceParam(
-  definition: string,
-  columns: Partial<Record<ResourceType, string>>,
-): SearchParamDefinition {
-  const targets = Object.keys(columns) as ResourceType[];
-  return {
-    type: 'reference',
-    definition,
-    targets: columns,
-    where({ code, modifier }: SearchValue) {
-      const { type, id } = parseReference(code);
-      const wanted = modifier ?? type;
-      const ors = targets.filter((t) => wanted === undefined || t === wanted);
-      if (ors.length === 0 || !UUID.test(id)) return { sql: 'false', params: [] };
-      return { sql: `(${ors.map((t) => `${columns[t]} = ?::uuid`).join(' or ')})`, params: ors.map(() => id) };
-    },
-  };
-}
+/** reference: the search engine's builder (targets, :Type, chains, :missing). */
+export { referenceParam } from '../params.js';
 
 const DATE_VALUE =
   /^(eq|ne|lt|gt|le|ge|sa|eb|ap)?(\d{4})(?:-(\d{2})(?:-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?)?)?)?$/;
@@ -116,3 +97,9 @@ export function decimalParam(
     },
   };
 }
+
+/** _lastUpdated over the version head (search/run.ts joins fhir_resources as h). */
+export const lastUpdatedParam = dateTimeParam(
+  'http://hl7.org/fhir/SearchParameter/Resource-lastUpdated',
+  () => 'h.last_updated',
+);

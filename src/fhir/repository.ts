@@ -4,9 +4,10 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { FhirResource } from 'fhir/r4.js';
-import type { JsonRow, MapContext, ResourceMapping, Snapshot, SqlCondition, WritePlan } from '../../mappings/types.js';
+import type { JsonRow, MapContext, ResourceMapping, Snapshot, WritePlan } from '../../mappings/types.js';
 import { assertColumnShapes } from '../db/jsonb/column-shapes.js';
 import { JsonbShapeError } from '../db/jsonb/validate.js';
+import { numbered } from '../db/raw-query.js';
 import { inTransaction, preparedQuery, withSession, type SqlSession } from '../db/sql-session.js';
 import { FhirError } from './outcome.js';
 import { splitOverflow } from './overflow.js';
@@ -173,78 +174,6 @@ export class Repository {
     });
   }
 
-  /**
-   * An entry of a JSONB array (source.entries): replaced in its row on update; on create added to
-   * the row the plan names (locked first) or to a new row. Returns the entry's resource id.
-   */
-  private async writeEntry(
-    sql: SqlSession,
-    mapping: ResourceMapping,
-    plan: WritePlan,
-    existing: Snapshot | undefined,
-  ): Promise<string> {
-    const { table, numbering } = mapping.source;
-    const { column, key, keyPrefix, idFunction } = mapping.source.entries!;
-    const type = mapping.resourceType;
-    const lockItems = async (rowId: string) => {
-      const [row] = await sql.query<{ items: JsonRow[] | null }>(
-        `select "${column}" as items from "${table}" where id = $1 for update`,
-        [rowId],
-      );
-      return Array.isArray(row?.items) ? row.items : [];
-    };
-    const update = async (rowId: string, root: Record<string, unknown>) => {
-      checkShapes(table, root);
-      const statement = updateStatement({ table, columns: Object.keys(root) });
-      await sql.query(statement.text, statement.values({ type, id: rowId, root }), statement.name);
-    };
-    let rowId: string;
-    let entryKey: string;
-    if (existing) {
-      rowId = String(existing[table]?.id);
-      entryKey = String(existing.entry?.[key]);
-      const items = (await lockItems(rowId)).map((item) =>
-        item[key] === entryKey ? { ...plan.entry, [key]: entryKey } : item,
-      );
-      await update(rowId, { ...plan.root, [column]: items });
-    } else if (plan.addTo) {
-      rowId = plan.addTo.rowId;
-      const items = await lockItems(rowId);
-      const taken = new Set(items.map((item) => String(item[key])));
-      let n = items.length + 1;
-      while (taken.has(`${keyPrefix}${n}`)) n++;
-      entryKey = `${keyPrefix}${n}`;
-      await update(rowId, { [column]: [...items, { ...plan.entry, [key]: entryKey }] });
-    } else {
-      rowId = randomUUID();
-      entryKey = `${keyPrefix}1`;
-      const defaults = mapping.createDefaults?.(this.ctx) ?? {};
-      const root: Record<string, unknown> = {
-        ...defaults.root,
-        ...plan.root,
-        [column]: [{ ...plan.entry, [key]: entryKey }],
-      };
-      checkShapes(table, root);
-      const assignNumber = numbering && numbering.table === table && root[numbering.column] == null;
-      const statement = insertStatement({
-        table,
-        columns: Object.keys(root),
-        ...(assignNumber ? { numberColumn: numbering.column } : {}),
-      });
-      for (let attempt = 0; ; attempt++) {
-        const inserted = await sql.query(
-          statement.text,
-          statement.values({ type, id: rowId, root, numbering, resync: attempt > 0 }),
-          statement.name,
-        );
-        if (inserted.length > 0) break;
-        if (!assignNumber || attempt >= 5) throw FhirError.conflict('could not assign a free business number; retry');
-      }
-    }
-    const [row] = await sql.query<{ id: string }>(`select ${idFunction}($1::uuid, $2) as id`, [rowId, entryKey]);
-    return row!.id;
-  }
-
   private transaction<T>(work: (sql: SqlSession) => Promise<T>): Promise<T> {
     return inTransaction(this.root, work).catch((error: unknown) => {
       throw asFhirError(error);
@@ -284,14 +213,15 @@ export class Repository {
     if (!mapping.write) throw FhirError.methodNotAllowed(`${mapping.resourceType} is read-only`, ['GET']);
     const found: Record<string, JsonRow[]> = {};
     for (const [name, query] of Object.entries(mapping.lookups?.(resource as never, this.ctx) ?? {}))
-      found[name] = await run<JsonRow>(sql, query);
+      found[name] = await sql.query<JsonRow>(numbered(query.sql), query.params);
     const plan = mapping.write(resource as never, this.ctx, existing, found);
+    let id = resourceId;
     if (plan.problems.length > 0) throw FhirError.unprocessable(plan.problems);
     await checkReferences(sql, plan);
-    let id = resourceId;
     for (const check of mapping.conflicts?.(plan, id, existing) ?? []) {
-      await run(sql, check.lock);
-      if ((await run(sql, check.conflict)).length > 0) throw FhirError.conflict(check.diagnostics, [check.expression]);
+      await sql.query(numbered(check.lock.sql), check.lock.params);
+      const conflicting = await sql.query(numbered(check.conflict.sql), check.conflict.params);
+      if (conflicting.length > 0) throw FhirError.conflict(check.diagnostics, [check.expression]);
     }
     const { table, parent, numbering } = mapping.source;
     const hashes = plan.hashes
@@ -380,29 +310,84 @@ export class Repository {
     );
     return { resourceType: mapping.resourceType, ...meta, deleted: false, body };
   }
+
+  /**
+   * An entry of a JSONB array (source.entries): replaced in its row on update; on create added to
+   * the row the plan names (locked first) or to a new row. Returns the entry's resource id.
+   */
+  private async writeEntry(
+    sql: SqlSession,
+    mapping: ResourceMapping,
+    plan: WritePlan,
+    existing: Snapshot | undefined,
+  ): Promise<string> {
+    const { table, numbering } = mapping.source;
+    const { column, key, keyPrefix, idFunction } = mapping.source.entries!;
+    const type = mapping.resourceType;
+    const lockItems = async (rowId: string) => {
+      const [row] = await sql.query<{ items: JsonRow[] | string | null }>(
+        `select ${quoted(column)} as items from ${quoted(table)} where id = $1 for update`,
+        [rowId],
+      );
+      const items = typeof row?.items === 'string' ? (JSON.parse(row.items) as JsonRow[]) : row?.items;
+      return Array.isArray(items) ? items : [];
+    };
+    const update = async (rowId: string, root: Record<string, unknown>) => {
+      checkShapes(table, root);
+      const statement = updateStatement({ table, columns: Object.keys(root) });
+      await sql.query(statement.text, statement.values({ type, id: rowId, root }), statement.name);
+    };
+    let rowId: string;
+    let entryKey: string;
+    if (existing) {
+      rowId = String(existing[table]?.id);
+      entryKey = String(existing.entry?.[key]);
+      const items = (await lockItems(rowId)).map((item) =>
+        item[key] === entryKey ? { ...plan.entry, [key]: entryKey } : item,
+      );
+      await update(rowId, { ...plan.root, [column]: items });
+    } else if (plan.addTo) {
+      rowId = plan.addTo.rowId;
+      const items = await lockItems(rowId);
+      const taken = new Set(items.map((item) => String(item[key])));
+      let n = items.length + 1;
+      while (taken.has(`${keyPrefix}${n}`)) n++;
+      entryKey = `${keyPrefix}${n}`;
+      await update(rowId, { [column]: [...items, { ...plan.entry, [key]: entryKey }] });
+    } else {
+      rowId = randomUUID();
+      entryKey = `${keyPrefix}1`;
+      const defaults = mapping.createDefaults?.(this.ctx) ?? {};
+      const root: Record<string, unknown> = {
+        ...defaults.root,
+        ...plan.root,
+        [column]: [{ ...plan.entry, [key]: entryKey }],
+      };
+      checkShapes(table, root);
+      const assignNumber = numbering && numbering.table === table && root[numbering.column] == null;
+      const statement = insertStatement({
+        table,
+        columns: Object.keys(root),
+        ...(assignNumber ? { numberColumn: numbering.column } : {}),
+      });
+      for (let attempt = 0; ; attempt++) {
+        const values = statement.values({ type, id: rowId, root, numbering, resync: attempt > 0 });
+        if ((await sql.query(statement.text, values, statement.name)).length > 0) break;
+        if (!assignNumber || attempt >= 5) throw FhirError.conflict('could not assign a free business number; retry');
+      }
+    }
+    const [row] = await sql.query<{ id: string }>(`select ${quoted(idFunction)}($1::uuid, $2) as id`, [
+      rowId,
+      entryKey,
+    ]);
+    return row!.id;
+  }
 }
 
-interface WrittenRow {
-  snapshot: Snapshot | null;
-  version_id: number;
-  last_updated: Date | string;
-}
-
-const WRITTEN_SQL = 'select * from fhir_written($1, $2)';
-const LOCK_SQL = 'select 1 from fhir_resources where resource_type = $1 and id = $2 for update';
-const LOCKED_CURRENT_SQL = `select ${VERSION_COLUMNS}, fhir_snapshot(h.resource_type, h.id) as existing
-  from fhir_resources h
-  join fhir_resource_versions v on v.resource_type = h.resource_type and v.id = h.id and v.version_id = h.version_id
-  where h.resource_type = $1 and h.id = $2`;
-
-/** An SQL condition of a mapping (`?` placeholders, knex style) run with `$n` ones. */
-function run<T = unknown>(sql: SqlSession, query: SqlCondition): Promise<T[]> {
-  let n = 0;
-  return sql.query<T>(
-    query.sql.replace(/\?/g, () => `$${++n}`),
-    query.params,
-  );
-}
+const quoted = (name: string) => {
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new Error(`not an SQL name: ${name}`);
+  return `"${name}"`;
+};
 
 /** Every resource the plan points at exists and is not deleted (422 naming the element otherwise). */
 async function checkReferences(sql: SqlSession, plan: WritePlan): Promise<void> {
@@ -423,6 +408,19 @@ async function checkReferences(sql: SqlSession, plan: WritePlan): Promise<void> 
   }
   if (problems.length > 0) throw FhirError.unprocessable(problems);
 }
+
+interface WrittenRow {
+  snapshot: Snapshot | null;
+  version_id: number;
+  last_updated: Date | string;
+}
+
+const WRITTEN_SQL = 'select * from fhir_written($1, $2)';
+const LOCK_SQL = 'select 1 from fhir_resources where resource_type = $1 and id = $2 for update';
+const LOCKED_CURRENT_SQL = `select ${VERSION_COLUMNS}, fhir_snapshot(h.resource_type, h.id) as existing
+  from fhir_resources h
+  join fhir_resource_versions v on v.resource_type = h.resource_type and v.id = h.id and v.version_id = h.version_id
+  where h.resource_type = $1 and h.id = $2`;
 
 function checkShapes(table: string, values: Record<string, unknown>): void {
   try {
