@@ -7,6 +7,7 @@ import { medicationMapping } from './medication.js';
 import { patientMapping } from './patient.js';
 import { practitionerRoleMapping } from './practitioner-role.js';
 import { practitionerMapping } from './practitioner.js';
+import { scheduleMapping } from './schedule.js';
 import type { ResourceMapping } from './types.js';
 
 export const mappings: readonly ResourceMapping[] = [
@@ -18,4 +19,5 @@ export const mappings: readonly ResourceMapping[] = [
   invoiceMapping,
   medicationMapping,
   medicationRequestMapping,
+  scheduleMapping,
 ] as unknown as ResourceMapping[];

@@ -16,6 +16,7 @@ const PATIENT = `${BASE}/patient`;
 const PRACTITIONER = `${BASE}/practitioner`;
 const PRACTITIONER_ROLE = `${BASE}/practitioner-role`;
 const APPOINTMENT = `${BASE}/appointment`;
+const SCHEDULE = `${BASE}/schedule`;
 const INVOICE = `${BASE}/invoice`;
 const ENCOUNTER = `${BASE}/encounter`;
 const MEDICATION = `${BASE}/medication`;
@@ -199,6 +200,7 @@ describe('validation (http://hl7.org/fhir/R4/validation.html)', () => {
         PATIENT,
         PRACTITIONER,
         PRACTITIONER_ROLE,
+        SCHEDULE,
       ]);
     });
 
