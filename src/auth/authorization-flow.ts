@@ -11,6 +11,7 @@ import type { AuthContext, GrantedAccess } from './context.js';
 import { checkPassword, checkSecondFactor, identityOf, recordLogin, type LoginOutcome } from './login.js';
 import * as pages from './pages.js';
 import { parseResourceScope } from './scopes.js';
+import { ormTransaction } from '../db/orm-transaction.js';
 
 export type Stage = 'login' | 'mfa' | 'patient' | 'consent';
 
@@ -262,7 +263,7 @@ export class AuthorizationFlow {
       authTime: Math.floor(Date.now() / 1000),
     };
     const code = randomBytes(32).toString('base64url');
-    await em.transactional(async (tx) => {
+    await ormTransaction(em, async (tx) => {
       await tx.execute(
         `insert into smart_authorization_codes (code_hash, client_id, redirect_uri, code_challenge, "grant", family, expires_at)
          values (?, ?, ?, ?, ?, ?, now() + make_interval(secs => ?))`,

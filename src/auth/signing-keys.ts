@@ -4,6 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import * as jose from 'jose';
+import { ormTransaction } from '../db/orm-transaction.js';
 
 export const TOKEN_ALG = 'RS256';
 
@@ -47,7 +48,7 @@ export class SigningKeys {
       const { publicKey, privateKey } = await jose.generateKeyPair(TOKEN_ALG, { extractable: true });
       const kid = randomUUID();
       const em = this.em();
-      await em.transactional(async (tx) => {
+      await ormTransaction(em, async (tx) => {
         await tx.execute('update smart_signing_keys set retired_at = now() where retired_at is null');
         await tx.execute('insert into smart_signing_keys (kid, alg, public_jwk, private_jwk) values (?, ?, ?, ?)', [
           kid,
