@@ -9,9 +9,11 @@ import { startTestServer, type TestServer } from '../../support/server.js';
 import { bearer } from '../../support/smart.js';
 import { adminToken } from '../../support/smart-login.js';
 
+/** Each class keeps its AsyncLocalStorage in a private static `storage`; `enabled` is Node's own flag. */
+const storageOf = (context: unknown) => (context as { storage: { enabled: boolean } }).storage;
 const entered = () => ({
-  transaction: (TransactionContext.storage as unknown as { enabled: boolean }).enabled,
-  request: (RequestContext.storage as unknown as { enabled: boolean }).enabled,
+  transaction: storageOf(TransactionContext).enabled,
+  request: storageOf(RequestContext).enabled,
 });
 
 describe('the server never enters an AsyncLocalStorage (promise hooks stay off)', function () {
