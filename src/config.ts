@@ -17,6 +17,8 @@ export interface Config {
   logLevel: LogLevel;
   corsOrigins: '*' | string[];
   bodyLimitBytes: number;
+  /** Most entries a batch or transaction Bundle may hold (413 beyond). */
+  bundleMaxEntries: number;
   migrateOnStart: boolean;
   seedDemo: SeedDemo;
   seedDemoPatients: number;
@@ -199,6 +201,7 @@ export function loadConfig(env: Env = process.env): Config {
     logLevel: oneOf(env, 'LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
     corsOrigins: corsOrigins(env),
     bodyLimitBytes: bytes(env, 'BODY_LIMIT', 5 * 1024 * 1024),
+    bundleMaxEntries: integer(env, 'BUNDLE_MAX_ENTRIES', 1000, 1, 100000),
     migrateOnStart: boolean(env, 'MIGRATE_ON_START', true),
     seedDemo: oneOf(env, 'SEED_DEMO', ['auto', 'true', 'false'], 'auto'),
     seedDemoPatients: integer(env, 'SEED_DEMO_PATIENTS', 25, 1, 100000),

@@ -104,11 +104,17 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       date: new Date().toISOString(),
       ...(authorizationServer ? { security: authorizationServer.restSecurity() } : {}),
     });
-    const fhirRouter = createFhirRouter(mappings, () => new Repository(db.orm.em, ctx), ctx, {
-      defaultCount: config.searchDefaultCount,
-      maxCount: config.searchMaxCount,
-      cursorSecret: config.searchCursorSecret ?? (await storedSecret(db, 'search-cursor')),
-    });
+    const fhirRouter = createFhirRouter(
+      mappings,
+      () => new Repository(db.orm.em, ctx),
+      ctx,
+      {
+        defaultCount: config.searchDefaultCount,
+        maxCount: config.searchMaxCount,
+        cursorSecret: config.searchCursorSecret ?? (await storedSecret(db, 'search-cursor')),
+      },
+      { maxBundleEntries: config.bundleMaxEntries },
+    );
     const app = createApp({
       config,
       logger,

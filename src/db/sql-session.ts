@@ -24,8 +24,26 @@ function sessionOf(connection: PgConnection): SqlSession {
   };
 }
 
+/**
+ * EntityManagers bound to an open transaction's session (a Bundle transaction): every query made
+ * through them runs in that transaction, on its connection, instead of taking one from the pool
+ * (which, with the embedded database's single connection, would wait for ever).
+ */
+const bound = new WeakMap<EntityManager, SqlSession>();
+
+/** An EntityManager whose queries all run on `sql` (see `bound`). */
+export function bindSession(em: EntityManager, sql: SqlSession): EntityManager {
+  const scoped = em.fork();
+  bound.set(scoped, sql);
+  return scoped;
+}
+
+export const isBound = (em: EntityManager) => bound.has(em);
+
 /** One connection for the duration of `work` (no transaction). */
 export async function withSession<T>(em: EntityManager, work: (sql: SqlSession) => Promise<T>): Promise<T> {
+  const session = bound.get(em);
+  if (session) return work(session);
   const client = em.getConnection().getKnex().client as unknown as PoolClient;
   const connection = await client.acquireConnection();
   try {
@@ -37,6 +55,8 @@ export async function withSession<T>(em: EntityManager, work: (sql: SqlSession) 
 
 /** `work` in one transaction: committed when it returns, rolled back when it throws. */
 export function inTransaction<T>(em: EntityManager, work: (sql: SqlSession) => Promise<T>): Promise<T> {
+  const session = bound.get(em);
+  if (session) return work(session); // part of the enclosing transaction, which commits or rolls back
   return withSession(em, async (sql) => {
     await sql.query('begin');
     let result: T;

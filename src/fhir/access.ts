@@ -3,7 +3,7 @@
 // implementation is src/auth/access-policy.ts; no access on a request means authorization is off.
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Interaction, ResourceMapping, SqlCondition } from '../../mappings/types.js';
-import { numbered } from '../db/raw-query.js';
+import { numbered, rawQuery } from '../db/raw-query.js';
 import type { SqlSession } from '../db/sql-session.js';
 import { FhirError } from './outcome.js';
 
@@ -40,7 +40,8 @@ export async function assertVisible(
   const known = access!.allowsId?.(mapping, interaction, id);
   if (known === true) return;
   if (known === false) throw FhirError.notFound(`${mapping.resourceType}/${id} is not known`);
-  const rows = await em().execute<{ ok: boolean }[]>(
+  const rows = await rawQuery<{ ok: boolean }>(
+    em(),
     `select (${condition.sql}) as ok from ${mapping.source.from} where ${mapping.source.id}::text = ? limit 1`,
     [...condition.params, id],
   );

@@ -86,7 +86,16 @@ export function buildCapabilityStatement(input: CapabilityInput): CapabilityStat
         documentation: 'FHIR R4 REST over the hospital database tables.',
         ...(input.security ? { security: input.security } : {}),
         ...(resources.length > 0 ? { resource: resources } : {}),
-        ...(resources.length > 0 ? { interaction: [{ code: 'history-system' as const }] } : {}),
+        ...(resources.length > 0
+          ? {
+              interaction: [
+                { code: 'transaction' as const },
+                { code: 'batch' as const },
+                { code: 'search-system' as const },
+                { code: 'history-system' as const },
+              ],
+            }
+          : {}),
       },
     ],
   };

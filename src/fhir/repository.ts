@@ -8,7 +8,7 @@ import type { JsonRow, MapContext, ResourceMapping, Snapshot, WritePlan } from '
 import { assertColumnShapes } from '../db/jsonb/column-shapes.js';
 import { JsonbShapeError } from '../db/jsonb/validate.js';
 import { numbered } from '../db/raw-query.js';
-import { inTransaction, preparedQuery, withSession, type SqlSession } from '../db/sql-session.js';
+import { bindSession, inTransaction, isBound, preparedQuery, withSession, type SqlSession } from '../db/sql-session.js';
 import { FhirError } from './outcome.js';
 import { splitOverflow } from './overflow.js';
 import { renderResource } from './rendering.js';
@@ -56,7 +56,16 @@ export class Repository {
   ) {}
 
   private get em(): EntityManager {
+    if (isBound(this.root)) return this.root;
     return (this.forked ??= this.root.fork());
+  }
+
+  /**
+   * `work` with a repository whose every read and write runs in one transaction (a Bundle
+   * transaction): committed when it returns, rolled back when it throws.
+   */
+  inOneTransaction<T>(work: (repository: Repository) => Promise<T>): Promise<T> {
+    return this.transaction((sql) => work(new Repository(bindSession(this.root, sql), this.ctx)));
   }
 
   get entityManager(): EntityManager {

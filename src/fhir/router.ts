@@ -3,11 +3,12 @@
 import { randomBytes } from 'node:crypto';
 import type { MapContext, Interaction, ResourceMapping } from '../../mappings/types.js';
 import { assertVisible, assertWritten } from './access.js';
+import { processBundle } from './interactions/bundle.js';
 import { history } from './interactions/history.js';
 import { read, vread } from './interactions/read.js';
 import { searchSystem } from './interactions/search-system.js';
 import { patientMatch } from './operations/patient-match.js';
-import { searchType } from './interactions/search-type.js';
+import { matchingIds, searchType } from './interactions/search-type.js';
 import { validateOperation } from './interactions/validate-operation.js';
 import { conditionalDelete, conditionalUpdate, create, patch, remove, update } from './interactions/write.js';
 import { FhirError } from './outcome.js';
@@ -31,6 +32,7 @@ export function createFhirRouter(
   ctx: MapContext,
   /** Page sizes and the cursor secret; without them, defaults and a secret of this process only. */
   searchSettings: SearchSettings = { defaultCount: 20, maxCount: 1000, cursorSecret: randomBytes(32).toString('hex') },
+  options: { maxBundleEntries: number } = { maxBundleEntries: 1000 },
 ): FhirRouter {
   const byType = new Map(mappings.map((m) => [m.resourceType as string, m]));
   const search = new SearchEngine(byType, ctx, searchSettings);
@@ -86,11 +88,28 @@ export function createFhirRouter(
       return vid === undefined ? `/${t}/:id/${op}` : `/${t}/:id/${op}/:vid`;
     },
 
-    async handle(request) {
-      const repository = newRepository();
+    handle(request) {
+      return route(request, newRepository());
+    },
+  };
+
+  async function route(request: RoutedRequest, repository: Repository): Promise<FhirResponse> {
+    {
       const { segments, method } = request;
       const [type, id, op, vid] = segments;
       const path = `/${segments.join('/')}`;
+      if (type === undefined && method === 'POST')
+        return processBundle(request, {
+          route,
+          newRepository,
+          maxEntries: options.maxBundleEntries,
+          matching(name, query, scoped, outer) {
+            const mapping = byType.get(name);
+            if (!mapping) throw FhirError.invalid(`${name} is not a resource type this server serves`);
+            requireInteraction(mapping, 'search-type', 'GET', { ...outer, segments: [name] });
+            return matchingIds({ repository: scoped, mapping, request: outer, search }, ctx, query);
+          },
+        });
       if (type === '_history' && segments.length === 1) {
         if (method !== 'GET') throw notAllowed(method, path, ['GET']);
         for (const m of mappings) unfilteredHistory(m, request);
@@ -112,7 +131,7 @@ export function createFhirRouter(
         repository.afterWrite = (em, written, writtenId, created) =>
           assertWritten(em, written, writtenId, access, created ? 'create' : 'update');
       const visible = async (interaction: Interaction) => {
-        await assertVisible(() => repository.entityManager, mapping, id!, access, interaction);
+        await assertVisible(() => repository.reader, mapping, id!, access, interaction);
       };
       if (segments.length > 4) throw FhirError.notFound(`no FHIR route for ${method} ${path}`);
 
@@ -205,6 +224,6 @@ export function createFhirRouter(
         return vread(context, id, vid);
       }
       throw FhirError.notFound(`no FHIR route for ${method} ${path}`);
-    },
-  };
+    }
+  }
 }

@@ -1,6 +1,7 @@
 // history at instance, type and system level (http://hl7.org/fhir/R4/http.html#history), newest
 // first, with _since, _at, _count and keyset paging that stays stable while versions are added.
 import type { ResourceMapping } from '../../../mappings/types.js';
+import { rawQuery } from '../../db/raw-query.js';
 import { FhirError } from '../outcome.js';
 import type { Repository, VersionRow } from '../repository.js';
 import { single, type FhirRequest, type FhirResponse } from '../request.js';
@@ -67,7 +68,8 @@ export async function history(
     const cursor = decodeCursor(page);
     add('(v.last_updated, v.sort_key) < (?::timestamptz, ?)', cursor.t, cursor.k);
   }
-  const rows = await repository.entityManager.execute<HistoryRow[]>(
+  const rows = await rawQuery<HistoryRow>(
+    repository.reader,
     `select * from (
        select v.resource_type, v.id, v.version_id, v.last_updated, v.deleted, v.rendered,
               case when v.rendered is null then v.snapshot end as snapshot,
