@@ -25,6 +25,8 @@ export interface Config {
   dataEncryptionKey: Buffer | undefined;
   /** Namespace of the identifier systems of business numbers (D3). */
   identifierNamespace: string;
+  /** D9: every FHIR interaction writes an audit_logs row. */
+  auditEnabled: boolean;
 }
 
 export class ConfigError extends Error {
@@ -164,5 +166,6 @@ export function loadConfig(env: Env = process.env): Config {
     identifierNamespace: (
       url(env, 'IDENTIFIER_NAMESPACE', ['http:', 'https:', 'urn:']) ?? 'https://fhir-interop-server.dev/fhir/sid'
     ).replace(/\/$/, ''),
+    auditEnabled: boolean(env, 'AUDIT_ENABLED', true),
   };
 }

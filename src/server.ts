@@ -3,6 +3,8 @@
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { mappings } from '../mappings/index.js';
+import { auditedRouter } from './audit/audited-router.js';
+import { createAuditTrail, type AuditTrail } from './audit/audit-trail.js';
 import type { Config } from './config.js';
 import { openDatabase, type Database } from './db/database.js';
 import { embeddedDataKey } from './db/data-key.js';
@@ -22,6 +24,8 @@ export interface RunningServer {
   readonly port: number;
   readonly db: Database;
   readonly startupMs: number;
+  /** D9: record(entry) for logins, token grants and the server's own jobs. */
+  readonly audit: AuditTrail;
   close(): Promise<void>;
 }
 
@@ -48,6 +52,10 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   });
   let server: Server | undefined;
   let shuttingDown = false;
+  const audit = createAuditTrail((sql, params) => db.orm.em.getConnection().execute(sql, params), {
+    enabled: config.auditEnabled,
+    onError: (error, rows) => logger.error({ err: error, rows }, 'audit rows could not be written; they stay queued'),
+  });
   try {
     if (config.migrateOnStart) {
       const applied = await db.migrate();
@@ -65,7 +73,10 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       mappings,
       date: new Date().toISOString(),
     });
-    const fhirRouter = createFhirRouter(mappings, () => new Repository(db.orm.em, ctx), ctx);
+    const fhirRouter = auditedRouter(
+      createFhirRouter(mappings, () => new Repository(db.orm.em, ctx), ctx),
+      audit,
+    );
     const app = createApp({
       config,
       logger,
@@ -103,6 +114,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     port,
     db,
     startupMs,
+    audit,
     close() {
       closing ??= (async () => {
         shuttingDown = true;
@@ -111,6 +123,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
         const timer = setTimeout(() => listening.closeAllConnections(), config.shutdownTimeoutMs);
         await drained;
         clearTimeout(timer);
+        await audit.flush();
         await db.close();
       })();
       return closing;

@@ -79,6 +79,7 @@ export function fhirRoutes(deps: FhirRouteDeps): Router {
       query: queryOf(req),
       headers,
       body,
+      clientAddress: req.ip,
     });
     send(res, response, req.query._pretty === 'true');
   });

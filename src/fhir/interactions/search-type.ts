@@ -23,6 +23,18 @@ export async function matchingIds(ctx: InteractionContext, mapContext: MapContex
   return rows.map((r) => r.id);
 }
 
+/** The patients whose data a page holds (D9: a search records them): the ids themselves for Patient. */
+async function patientsOf({ mapping, repository }: InteractionContext, ids: string[]): Promise<string[] | undefined> {
+  const compartment = mapping.compartment?.Patient;
+  if (!compartment) return undefined;
+  if (compartment === mapping.source.id || ids.length === 0) return ids;
+  const rows = await repository.entityManager.execute<{ patient: string }[]>(
+    `select distinct ${compartment} as patient from ${mapping.source.from} where ${mapping.source.id} in (${ids.map(() => '?').join(', ')})`,
+    ids,
+  );
+  return rows.map((r) => r.patient);
+}
+
 export async function searchType(ctx: InteractionContext, mapContext: MapContext): Promise<FhirResponse> {
   const { mapping, request, repository } = ctx;
   const search = compileSearch(mapping, request.query, mapContext, !lenient(request.headers.prefer));
@@ -56,5 +68,14 @@ export async function searchType(ctx: InteractionContext, mapContext: MapContext
     );
   const head = JSON.stringify({ resourceType: 'Bundle', type: 'searchset', total, link: links });
   const text = entries.length ? `${head.slice(0, -1)},"entry":[${entries.join(',')}]}` : head;
-  return { status: 200, text };
+  return {
+    status: 200,
+    text,
+    audit: {
+      patients: await patientsOf(
+        ctx,
+        rows.map((r) => r.id),
+      ),
+    },
+  };
 }
