@@ -1,4 +1,5 @@
 // The registry: the ordered list of resource mappings. Everything else iterates it (D6).
+import { auditEventMapping } from './audit-event.js';
 import { patientMapping } from './patient.js';
 import { practitionerRoleMapping } from './practitioner-role.js';
 import { practitionerMapping } from './practitioner.js';
@@ -8,4 +9,5 @@ export const mappings: readonly ResourceMapping[] = [
   patientMapping,
   practitionerMapping,
   practitionerRoleMapping,
+  auditEventMapping,
 ] as unknown as ResourceMapping[];

@@ -1,6 +1,7 @@
 // The FHIR REST interactions by path and method (http://hl7.org/fhir/R4/http.html), transport-free:
 // the HTTP layer hands in a FhirRequest and path segments and sends back the FhirResponse.
 import type { MapContext, Interaction, ResourceMapping } from '../../mappings/types.js';
+import { auditEventQuery, checkAuditEventRead } from '../audit/audit-event-access.js';
 import { history } from './interactions/history.js';
 import { read, vread } from './interactions/read.js';
 import { searchType } from './interactions/search-type.js';
@@ -74,7 +75,14 @@ export function createFhirRouter(
         throw FhirError.notFound(
           `no FHIR route for ${method} ${path}: ${type ?? ''} is not a resource type this server serves`,
         );
-      const context: InteractionContext = { repository, mapping, request };
+      // D9: AuditEvents are for auditors, and for a patient about their own record (writes are 405 anyway)
+      const reading = method === 'GET' || method === 'HEAD' || id === '_search';
+      const auditEvents = mapping.resourceType === 'AuditEvent' && request.principal !== undefined && reading;
+      const context: InteractionContext = {
+        repository,
+        mapping,
+        request: auditEvents ? { ...request, query: auditEventQuery(request.principal, request.query) } : request,
+      };
       if (segments.length > 4) throw FhirError.notFound(`no FHIR route for ${method} ${path}`);
 
       if (id === undefined) {
@@ -117,6 +125,11 @@ export function createFhirRouter(
           case 'GET':
           case 'HEAD':
             requireInteraction(mapping, 'read', method);
+            if (auditEvents) {
+              const response = await read(context, id);
+              await checkAuditEventRead(request.principal, repository.entityManager, mapping, id);
+              return response;
+            }
             return read(context, id);
           case 'PUT':
             requireInteraction(mapping, 'update', method);

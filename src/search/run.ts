@@ -3,7 +3,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { MapContext, ResourceMapping, SqlCondition } from '../../mappings/types.js';
 import { FhirError } from '../fhir/outcome.js';
-import type { VersionRow } from '../fhir/repository.js';
+import { appendOnlyColumns, type VersionRow } from '../fhir/repository.js';
 import type { Query } from '../fhir/request.js';
 import { parseSearch } from './parse.js';
 
@@ -67,11 +67,31 @@ export function compileSearch(
   };
 }
 
+/** An append-only source has no version rows: its rows are searched and rendered as they are. */
+async function runAppendOnlySearch(em: EntityManager, mapping: ResourceMapping, search: CompiledSearch) {
+  const { from, appendOnly } = mapping.source;
+  const { sql, params } = search.where;
+  const rows =
+    search.count === 0
+      ? []
+      : await em.execute<VersionRow[]>(
+          `select ${appendOnlyColumns(mapping)} from ${from} where ${sql}
+            order by ${appendOnly!.lastUpdated} desc, ${mapping.source.id} limit ? offset ?`,
+          [...params, search.count, search.offset],
+        );
+  const [{ total } = { total: 0 }] = await em.execute<{ total: number }[]>(
+    `select count(*)::int as total from ${from} where ${sql}`,
+    params,
+  );
+  return { rows, total };
+}
+
 export async function runSearch(
   em: EntityManager,
   mapping: ResourceMapping,
   search: CompiledSearch,
 ): Promise<{ rows: VersionRow[]; total: number }> {
+  if (mapping.source.appendOnly) return runAppendOnlySearch(em, mapping, search);
   const from = `fhir_resources h join ${mapping.source.from} on ${mapping.source.id} = h.id
     join fhir_resource_versions v on v.resource_type = h.resource_type and v.id = h.id and v.version_id = h.version_id`;
   const filter = `h.resource_type = ? and not h.deleted and ${search.where.sql}`;

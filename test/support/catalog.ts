@@ -68,6 +68,7 @@ export async function describeTables(query: Query, tables: readonly string[]): P
          join pg_class i on i.oid = ix.indexrelid
          join pg_am am on am.oid = i.relam
         where ix.indrelid = format('public.%I', $1::text)::regclass
+          and i.relname not like 'fhir\\_%' -- the server's own indexes (D1 allows them), not the document's
           and not exists (select 1 from pg_constraint con where con.conindid = ix.indexrelid)`,
       [table],
     );

@@ -15,6 +15,7 @@ const BASE = 'https://fhir-interop-server.dev/fhir/StructureDefinition';
 const PATIENT = `${BASE}/patient`;
 const PRACTITIONER = `${BASE}/practitioner`;
 const PRACTITIONER_ROLE = `${BASE}/practitioner-role`;
+const AUDIT_EVENT = `${BASE}/audit-event`;
 const SPECIALIZATION = `${BASE}/practitioner-specialization`;
 const MARITAL = 'http://terminology.hl7.org/CodeSystem/v3-MaritalStatus';
 
@@ -185,7 +186,7 @@ describe('validation (http://hl7.org/fhir/R4/validation.html)', () => {
 
   describe('profiles (http://hl7.org/fhir/R4/profiling.html)', () => {
     it('knownProfiles lists the canonical URLs of the resource profiles in profiles/', () => {
-      expect(knownProfiles()).to.deep.equal([PATIENT, PRACTITIONER, PRACTITIONER_ROLE]);
+      expect(knownProfiles()).to.deep.equal([AUDIT_EVENT, PATIENT, PRACTITIONER, PRACTITIONER_ROLE]);
     });
 
     it('an unknown profile gives one not-supported issue', () => {
