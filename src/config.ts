@@ -27,6 +27,8 @@ export interface Config {
   identifierNamespace: string;
   /** D9: every FHIR interaction writes an audit_logs row. */
   auditEnabled: boolean;
+  /** How often the server applies the Data Retention Policy itself; undefined: never (npm run retention). */
+  retentionIntervalMs: number | undefined;
 }
 
 export class ConfigError extends Error {
@@ -136,6 +138,15 @@ function encryptionKey(env: Env): Buffer | undefined {
   return key;
 }
 
+function interval(env: Env, name: string): number | undefined {
+  const raw = read(env, name)?.toLowerCase();
+  if (raw === undefined || raw === 'off') return undefined;
+  const match = /^(\d+)(m|h|d)$/.exec(raw);
+  if (!match || Number(match[1]) === 0)
+    throw new ConfigError(name, `must be off or an interval such as 30m, 12h or 1d, got "${raw}"`);
+  return Number(match[1]) * { m: 60_000, h: 3_600_000, d: 86_400_000 }[match[2] as 'm' | 'h' | 'd'];
+}
+
 /** Reads and checks the configuration; throws ConfigError naming the first bad variable. */
 export function loadConfig(env: Env = process.env): Config {
   const port = integer(env, 'PORT', 8080, 0, 65535);
@@ -167,5 +178,6 @@ export function loadConfig(env: Env = process.env): Config {
       url(env, 'IDENTIFIER_NAMESPACE', ['http:', 'https:', 'urn:']) ?? 'https://fhir-interop-server.dev/fhir/sid'
     ).replace(/\/$/, ''),
     auditEnabled: boolean(env, 'AUDIT_ENABLED', true),
+    retentionIntervalMs: interval(env, 'RETENTION_INTERVAL'),
   };
 }

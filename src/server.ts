@@ -14,6 +14,7 @@ import { mapContext } from './fhir/context.js';
 import { Repository } from './fhir/repository.js';
 import { createFhirRouter } from './fhir/router.js';
 import { prepareValidation } from './fhir/validation/index.js';
+import { scheduleRetention } from './retention/schedule.js';
 import { createApp } from './http/app.js';
 import { createMetrics } from './http/metrics.js';
 import type { Logger } from './log.js';
@@ -100,6 +101,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   }
 
   const listening = server;
+  const retention = scheduleRetention(config.retentionIntervalMs, db.orm.em, audit, logger);
   const { port } = listening.address() as AddressInfo;
   const url = `http://127.0.0.1:${port}`;
   const startupMs = Math.round(performance.now() - started);
@@ -118,6 +120,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     close() {
       closing ??= (async () => {
         shuttingDown = true;
+        await retention.stop();
         const drained = new Promise<void>((resolve) => listening.close(() => resolve()));
         listening.closeIdleConnections();
         const timer = setTimeout(() => listening.closeAllConnections(), config.shutdownTimeoutMs);
