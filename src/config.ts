@@ -29,6 +29,8 @@ export interface Config {
   auditEnabled: boolean;
   /** How often the server applies the Data Retention Policy itself; undefined: never (npm run retention). */
   retentionIntervalMs: number | undefined;
+  /** Where npm run backup writes and rotates its backups. */
+  backupDir: string;
 }
 
 export class ConfigError extends Error {
@@ -179,5 +181,6 @@ export function loadConfig(env: Env = process.env): Config {
     ).replace(/\/$/, ''),
     auditEnabled: boolean(env, 'AUDIT_ENABLED', true),
     retentionIntervalMs: interval(env, 'RETENTION_INTERVAL'),
+    backupDir: path.resolve(read(env, 'BACKUP_DIR') ?? './backups'),
   };
 }
