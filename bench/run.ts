@@ -1,9 +1,11 @@
 // The benchmark harness: `npm run bench [-- <scenario>] [options]`.
 //   rest (default)  REST read and create against bare node:http baselines (bench/rest.ts)
 //   foundation      cold start and seed throughput, embedded and PostgreSQL (bench/foundation.ts)
+//   audit           Patient read with auditing on and off; backup and verified restore times (bench/audit.ts)
 const scenarios: Record<string, () => Promise<(args: string[]) => Promise<void>>> = {
   rest: async () => (await import('./rest.js')).runRest,
   foundation: async () => (await import('./foundation.js')).runFoundation,
+  audit: async () => (await import('./audit.js')).runAudit,
 };
 
 const argv = process.argv.slice(2);
