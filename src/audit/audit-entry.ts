@@ -89,14 +89,14 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const cut = (value: string | undefined | null, max: number) =>
   value === undefined || value === null ? null : value.length > max ? value.slice(0, max) : value;
 
-function changesColumn(changes: AuditChanges | null | undefined): string | null {
+function changesColumn(changes: AuditChanges | null | undefined): AuditChanges | null {
   if (!changes) return null;
   const clean: AuditChanges = {};
   if ('old' in changes) clean.old = (withoutSecrets(changes.old) as Record<string, unknown> | null) ?? null;
   if ('new' in changes) clean.new = (withoutSecrets(changes.new) as Record<string, unknown> | null) ?? null;
   if (changes.query !== undefined) clean.query = changes.query.slice(0, 8000);
   if (changes.patients !== undefined) clean.patients = changes.patients.slice(0, 10000);
-  return jsonbProblems('changes', clean).length === 0 ? JSON.stringify(clean) : null;
+  return jsonbProblems('changes', clean).length === 0 ? clean : null;
 }
 
 /** The row an entry becomes; `createdAt` is a TIMESTAMP (no zone) and holds UTC. */

@@ -1,5 +1,5 @@
 // The audit trail (D9): record() queues one audit_logs row and returns at once; a small in-process
-// queue is written in multi-row INSERTs every few milliseconds or every `batchSize` rows, and
+// queue is written in multi-row INSERTs every 10 milliseconds or every `batchSize` rows, and
 // flush() (called by the server's graceful stop) writes what is left, so no request waits for its
 // audit row and none is lost when the process stops gracefully.
 //
@@ -29,15 +29,34 @@ export interface AuditTrailOptions {
   maxQueued?: number;
 }
 
-const PLACEHOLDERS = `(${AUDIT_COLUMNS.map((c) => (c === 'changes' ? '?::jsonb' : c === 'entityId' ? '?::uuid' : '?')).join(', ')})`;
-const INSERT = `insert into audit_logs (${AUDIT_COLUMNS.map((c) => `"${c}"`).join(', ')}) values `;
+const TYPES: Record<(typeof AUDIT_COLUMNS)[number], string> = {
+  id: 'uuid',
+  userId: 'varchar(50)',
+  userEmail: 'varchar(255)',
+  action: 'varchar(50)',
+  entityType: 'varchar(100)',
+  entityId: 'uuid',
+  changes: 'jsonb',
+  ipAddress: 'varchar(45)',
+  userAgent: 'text',
+  description: 'text',
+  success: 'boolean',
+  errorMessage: 'text',
+  createdAt: 'timestamp',
+};
+const COLUMNS = AUDIT_COLUMNS.map((c) => `"${c}"`).join(', ');
+// One statement text for any batch size, its one parameter the rows as JSON: nothing to parse
+// and plan per batch beyond that, however many rows it carries.
+const INSERT = `insert into audit_logs (${COLUMNS}) select ${COLUMNS} from jsonb_to_recordset(?::jsonb)
+  as r(${AUDIT_COLUMNS.map((c) => `"${c}" ${TYPES[c]}`).join(', ')})`;
 
 export function insertStatement(rows: readonly AuditRow[]): { sql: string; params: unknown[] } {
-  return { sql: INSERT + rows.map(() => PLACEHOLDERS).join(', '), params: rows.flat() };
+  const records = rows.map((row) => Object.fromEntries(AUDIT_COLUMNS.map((column, i) => [column, row[i]])));
+  return { sql: INSERT, params: [JSON.stringify(records)] };
 }
 
 export function createAuditTrail(execute: ExecuteSql, options: AuditTrailOptions = {}): AuditTrail {
-  const { enabled = true, batchSize = 200, flushMs = 5, maxQueued = 100_000, onError = () => {} } = options;
+  const { enabled = true, batchSize = 200, flushMs = 10, maxQueued = 100_000, onError = () => {} } = options;
   let queue: AuditRow[] = [];
   let timer: NodeJS.Timeout | undefined;
   let writing: Promise<void> = Promise.resolve();
