@@ -19,7 +19,7 @@ export const AuditLog = defineEntity({
     { name: 'fhir_audit_entity', properties: ['entityId'] },
     {
       name: 'fhir_audit_patients',
-      expression: `create index "fhir_audit_patients" on "audit_logs" using gin (("changes"->'patients') jsonb_path_ops)`,
+      expression: `create index "fhir_audit_patients" on "audit_logs" using gin (("changes"->'patients') jsonb_path_ops) where "changes"->'patients' is not null`,
     },
   ],
   properties: {

@@ -13,7 +13,7 @@ export class Migration20261202000200AuditEvent extends Migration {
       language sql immutable as $$ select false $$;`);
     this.addSql(`create index if not exists "fhir_audit_entity" on "audit_logs" ("entityId");`);
     this.addSql(
-      `create index if not exists "fhir_audit_patients" on "audit_logs" using gin (("changes"->'patients') jsonb_path_ops);`,
+      `create index if not exists "fhir_audit_patients" on "audit_logs" using gin (("changes"->'patients') jsonb_path_ops) where "changes"->'patients' is not null;`,
     );
   }
 
