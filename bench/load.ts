@@ -6,6 +6,7 @@ import autocannon from 'autocannon';
 export interface LoadResult {
   /** Mean of autocannon's per-second request counts. */
   requestsPerSecond: number;
+  p50Ms: number;
   p99Ms: number;
   maxLatencyMs: number;
   requests: number;
@@ -34,6 +35,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   for (const [code, stat] of Object.entries(result.statusCodeStats ?? {})) statusCodes[code] = stat.count ?? 0;
   return {
     requestsPerSecond: result.requests.average,
+    p50Ms: result.latency.p50,
     p99Ms: result.latency.p99,
     maxLatencyMs: result.latency.max,
     requests: result.requests.total,

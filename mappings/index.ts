@@ -1,5 +1,10 @@
 // The registry: the ordered list of resource mappings. Everything else iterates it (D6).
+import { appointmentMapping } from './appointment.js';
 import { auditEventMapping } from './audit-event.js';
+import { encounterMapping } from './encounter.js';
+import { invoiceMapping } from './invoice.js';
+import { medicationRequestMapping } from './medication-request.js';
+import { medicationMapping } from './medication.js';
 import { patientMapping } from './patient.js';
 import { practitionerRoleMapping } from './practitioner-role.js';
 import { practitionerMapping } from './practitioner.js';
@@ -9,5 +14,10 @@ export const mappings: readonly ResourceMapping[] = [
   patientMapping,
   practitionerMapping,
   practitionerRoleMapping,
+  appointmentMapping,
+  encounterMapping,
+  invoiceMapping,
+  medicationMapping,
+  medicationRequestMapping,
   auditEventMapping,
 ] as unknown as ResourceMapping[];

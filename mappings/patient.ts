@@ -7,8 +7,12 @@ import { fits, fullDate, str } from './datatypes/columns.js';
 import { firstOf, renderTelecom, telecomSlot } from './datatypes/contact-point.js';
 import { officialName, officialNameSlot, renderOfficialName } from './datatypes/human-name.js';
 import { personSearch } from './datatypes/person-search.js';
-import { dateParam, tokenParam } from './params.js';
+import { identifierParam } from './datatypes/identifier-search.js';
+import { booleanParam, dateParam } from './params.js';
 import { defineMapping, READ_WRITE_INTERACTIONS, type JsonRow, type MapContext, type WriteProblem } from './types.js';
+
+/** The rows a resource is read and searched from. */
+const FROM = 'patients p join users u on u.id = p."userId"';
 
 export const US_SSN = 'http://hl7.org/fhir/sid/us-ssn';
 export const PATIENT_PROFILE = 'https://fhir-interop-server.dev/fhir/StructureDefinition/patient';
@@ -55,7 +59,7 @@ export const patientMapping = defineMapping<Patient>({
   interactions: READ_WRITE_INTERACTIONS,
   source: {
     table: 'patients',
-    from: 'patients p join users u on u.id = p."userId"',
+    from: FROM,
     id: 'p.id',
     parent: { table: 'users', link: 'userId' },
     numbering: { table: 'users', column: 'userId', prefix: 'PAT-', width: 6, sequence: 'fhir_patient_number_seq' },
@@ -82,36 +86,35 @@ export const patientMapping = defineMapping<Patient>({
     { path: 'contact', key: () => 'emergency' },
   ],
   search: {
-    identifier: tokenParam({
-      definition: 'http://hl7.org/fhir/SearchParameter/Patient-identifier',
-      where: ({ system, code }, ctx) => {
+    identifier: identifierParam(
+      'http://hl7.org/fhir/SearchParameter/Patient-identifier',
+      (ctx) => {
         const systems = identifierSystems(ctx);
-        const ors: string[] = [];
-        const params: unknown[] = [];
-        const add = (sql: string, ...values: unknown[]) => {
-          ors.push(sql);
-          params.push(...values);
-        };
-        if (system === undefined || system === systems.number) add('u."userId" = ?', code);
-        if (system === undefined || system === systems.mrn) add('p."patientId" = ?', code);
-        if ((system === undefined || system === US_SSN) && ctx.secrets.available)
-          add(
-            `exists (select 1 from fhir_identifier_hashes h where h.resource_type = 'Patient' and h.id = p.id and h.system = ? and h.hash = ?)`,
-            US_SSN,
-            ctx.secrets.hash(US_SSN, code),
-          );
-        return { sql: ors.length ? `(${ors.join(' or ')})` : 'false', params };
+        return [
+          { system: systems.number, column: 'u."userId"' },
+          { system: systems.mrn, column: 'p."patientId"' },
+          ...(ctx.secrets.available
+            ? [
+                {
+                  system: US_SSN,
+                  present: 'p.ssn is not null',
+                  match: (value: string) => ({
+                    sql: `exists (select 1 from fhir_identifier_hashes h where h.resource_type = 'Patient' and h.id = p.id and h.system = ? and h.hash = ?)`,
+                    params: [US_SSN, ctx.secrets.hash(US_SSN, value)],
+                  }),
+                },
+              ]
+            : []),
+        ];
       },
-    }),
+      { rows: { id: 'p.id', from: FROM } },
+    ),
     ...personSearch('Patient'),
     birthdate: dateParam('http://hl7.org/fhir/SearchParameter/individual-birthdate', 'u."dateOfBirth"'),
-    active: tokenParam({
-      definition: 'http://hl7.org/fhir/SearchParameter/Patient-active',
-      where: ({ code }) => ({
-        sql: `(coalesce(u."isDeleted", false) = false and u.status in ('active', 'pending_verification')) = ?`,
-        params: [code === 'true'],
-      }),
-    }),
+    active: booleanParam(
+      'http://hl7.org/fhir/SearchParameter/Patient-active',
+      `coalesce(u."isDeleted", false) = false and u.status in ('active', 'pending_verification')`,
+    ),
   },
 
   read({ users: user, patients: patient }, ctx) {

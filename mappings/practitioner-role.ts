@@ -4,7 +4,7 @@
 import type { PractitionerRole, PractitionerRoleAvailableTime, PractitionerRoleNotAvailable } from 'fhir/r4.js';
 import type { AvailableSlots } from '../src/db/jsonb/shapes.js';
 import { str } from './datatypes/columns.js';
-import { stringParam, tokenParam } from './params.js';
+import { booleanParam, referenceParam, tokenParam } from './params.js';
 import { defineMapping } from './types.js';
 
 export const PRACTITIONER_ROLE_PROFILE = 'https://fhir-interop-server.dev/fhir/StructureDefinition/practitioner-role';
@@ -52,16 +52,19 @@ export const practitionerRoleMapping = defineMapping<PractitionerRole>({
   ],
   slots: [],
   search: {
-    practitioner: {
-      type: 'reference',
-      definition: 'http://hl7.org/fhir/SearchParameter/PractitionerRole-practitioner',
-      where: ({ code }) => ({ sql: 'd.id::text = ?', params: [code.replace(/^.*Practitioner\//, '')] }),
-    },
-    specialty: stringParam('http://hl7.org/fhir/SearchParameter/PractitionerRole-specialty', ['d.specialization']),
-    active: tokenParam({
-      definition: 'http://hl7.org/fhir/SearchParameter/PractitionerRole-active',
-      where: ({ code }) => ({ sql: 'coalesce(d."isActive", true) = ?', params: [code === 'true'] }),
+    practitioner: referenceParam('http://hl7.org/fhir/SearchParameter/PractitionerRole-practitioner', {
+      Practitioner: 'd.id',
     }),
+    specialty: tokenParam({
+      definition: 'http://hl7.org/fhir/SearchParameter/PractitionerRole-specialty',
+      documentation: 'The specialty as text (specialty has no coding here): code or :text, case-insensitive',
+      missing: 'd.specialization is null',
+      sort: 'd.specialization',
+      text: ['d.specialization'],
+      where: ({ system, code }) =>
+        system ? { sql: 'false', params: [] } : { sql: 'lower(d.specialization) = lower(?)', params: [code] },
+    }),
+    active: booleanParam('http://hl7.org/fhir/SearchParameter/PractitionerRole-active', 'coalesce(d."isActive", true)'),
   },
 
   read({ doctors: doctor, users: user }, ctx) {

@@ -7,8 +7,12 @@ import { fits, fullDate, str } from './datatypes/columns.js';
 import { firstOf, renderTelecom, telecomSlot } from './datatypes/contact-point.js';
 import { officialName, officialNameSlot, renderOfficialName } from './datatypes/human-name.js';
 import { personSearch } from './datatypes/person-search.js';
-import { tokenParam } from './params.js';
+import { identifierParam } from './datatypes/identifier-search.js';
+import { booleanParam } from './params.js';
 import { defineMapping, READ_WRITE_INTERACTIONS, type JsonRow, type MapContext, type WriteProblem } from './types.js';
+
+/** The rows a resource is read and searched from. */
+const FROM = 'doctors d join users u on u.id = d."userId"';
 
 export const PRACTITIONER_PROFILE = 'https://fhir-interop-server.dev/fhir/StructureDefinition/practitioner';
 export const SPECIALIZATION_EXTENSION =
@@ -59,7 +63,7 @@ export const practitionerMapping = defineMapping<Practitioner>({
   interactions: READ_WRITE_INTERACTIONS,
   source: {
     table: 'doctors',
-    from: 'doctors d join users u on u.id = d."userId"',
+    from: FROM,
     id: 'd.id',
     parent: { table: 'users', link: 'userId' },
     numbering: { table: 'users', column: 'userId', prefix: 'DOC-', width: 6, sequence: 'fhir_practitioner_number_seq' },
@@ -75,30 +79,24 @@ export const practitionerMapping = defineMapping<Practitioner>({
     { path: 'extension', key: (item) => (item.url === SPECIALIZATION_EXTENSION ? 'specialization' : undefined) },
   ],
   search: {
-    identifier: tokenParam({
-      definition: 'http://hl7.org/fhir/SearchParameter/Practitioner-identifier',
-      where: ({ system, code }, ctx) => {
+    identifier: identifierParam(
+      'http://hl7.org/fhir/SearchParameter/Practitioner-identifier',
+      (ctx) => {
         const s = systemsOf(ctx);
-        const columns: [string, string][] = [
-          [s.number, 'u."userId"'],
-          [s.staff, 'd."doctorId"'],
-          [s.license, 'd."licenseNumber"'],
-          [s.registration, 'd."registrationNumber"'],
+        return [
+          { system: s.number, column: 'u."userId"' },
+          { system: s.staff, column: 'd."doctorId"' },
+          { system: s.license, column: 'd."licenseNumber"' },
+          { system: s.registration, column: 'd."registrationNumber"' },
         ];
-        const chosen = columns.filter(([sys]) => system === undefined || system === sys);
-        return chosen.length
-          ? { sql: `(${chosen.map(([, column]) => `${column} = ?`).join(' or ')})`, params: chosen.map(() => code) }
-          : { sql: 'false', params: [] };
       },
-    }),
+      { rows: { id: 'd.id', from: FROM } },
+    ),
     ...personSearch('Practitioner'),
-    active: tokenParam({
-      definition: 'http://hl7.org/fhir/SearchParameter/Practitioner-active',
-      where: ({ code }) => ({
-        sql: `(coalesce(d."isActive", true) and not coalesce(u."isDeleted", false) and coalesce(u.status, '') <> 'inactive') = ?`,
-        params: [code === 'true'],
-      }),
-    }),
+    active: booleanParam(
+      'http://hl7.org/fhir/SearchParameter/Practitioner-active',
+      `coalesce(d."isActive", true) and not coalesce(u."isDeleted", false) and coalesce(u.status, '') <> 'inactive'`,
+    ),
   },
 
   read({ users: user, doctors: doctor }, ctx) {

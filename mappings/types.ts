@@ -33,7 +33,7 @@ export interface SearchValue {
   code: string;
 }
 
-/** An SQL condition with its values, bound as `?` in order (knex raw syntax). */
+/** An SQL condition with its values, bound as `?` in order (knex raw syntax: `\\?` is a literal `?`). */
 export interface SqlCondition {
   sql: string;
   params: unknown[];
@@ -44,9 +44,21 @@ export interface SearchParamDefinition {
   /** Canonical URL of the SearchParameter (core or profiles/). */
   definition?: string;
   documentation?: string;
+  /** Modifiers `where` understands itself; :missing, :not, :text, :Type and :identifier come from the fields below. */
   modifiers?: readonly string[];
   /** Compiles one value to SQL over the mapping's `source.from` aliases. */
   where(value: SearchValue, ctx: MapContext): SqlCondition;
+  /** :missing: SQL over the `source.from` aliases that is true when the element is absent. */
+  missing?: string;
+  /** _sort: the SQL expression to order by; absent ⇒ not sortable. */
+  sort?: string;
+  /** token :text: the text columns searched (starts-with, case- and accent-insensitive). */
+  text?: readonly string[];
+  /**
+   * reference: the SQL of the referenced resource's id for each target type (a uuid over the
+   * `source.from` aliases). Chains, _include, _revinclude and _has follow these.
+   */
+  targets?: Partial<Record<ResourceType, string>>;
 }
 
 /** A row of a table as PostgreSQL's to_jsonb gives it (dates and timestamps as text). */
@@ -62,6 +74,8 @@ export interface MapContext {
   identifierSystem(kind: string): string;
   ref(type: ResourceType, id: string): Reference;
   secrets: FieldSecrets;
+  /** IANA zone of the hospital's local times (HOSPITAL_TIME_ZONE). */
+  timeZone: string;
 }
 
 /** Column values for one table, keyed by the schema document's column names. */
@@ -81,6 +95,23 @@ export interface WritePlan {
   hashes?: { system: string; value: string | undefined }[];
   /** D4: values no column can hold at all → 422 naming the element. */
   problems: WriteProblem[];
+  /** Entry mappings: the entry itself, and on create the row to add it to (else a new row is made). */
+  entry?: Record<string, unknown>;
+  addTo?: { rowId: string };
+  /** Resources the row points at: each must exist and not be deleted, else 422 naming the element. */
+  references?: { expression: string; type: ResourceType; id: string }[];
+}
+
+/**
+ * A rule checked in the write's transaction before the rows change (a double booking): `lock` is
+ * taken first (an advisory lock or SELECT ... FOR UPDATE) so concurrent writes check one at a
+ * time; a row returned by `conflict` means the write is refused with 409.
+ */
+export interface WriteConflictCheck {
+  lock: SqlCondition;
+  conflict: SqlCondition;
+  expression: string;
+  diagnostics: string;
 }
 
 /**
@@ -113,6 +144,12 @@ export interface ResourceMapping<R extends FhirResource = FhirResource> {
     appendOnly?: { lastUpdated: string };
     /** New rows: a business number assigned when the client supplies none. */
     numbering?: { table: string; column: string; prefix: string; width: number; sequence: string };
+    /**
+     * The resource is one entry of a JSONB array of the root row (D3): `column` holds the array,
+     * `key` the entry's stable key (new ones are `keyPrefix` + n), and the SQL function `idFunction`
+     * (row id uuid, key text) → uuid gives the resource id.
+     */
+    entries?: { column: string; key: string; keyPrefix: string; idFunction: string };
   };
   /** Patient compartment: SQL of the patient id for a row of `from` (scopes, $everything). */
   compartment?: { Patient: string };
@@ -123,7 +160,11 @@ export interface ResourceMapping<R extends FhirResource = FhirResource> {
   /** Rows → resource, without id and meta (the repository adds them). */
   read(snapshot: Snapshot, ctx: MapContext): Omit<R, 'id' | 'meta'>;
   /** Resource → column values; absent for read-only resources. `existing` is set on update. */
-  write?(resource: R, ctx: MapContext, existing?: Snapshot): WritePlan;
+  write?(resource: R, ctx: MapContext, existing?: Snapshot, found?: Readonly<Record<string, JsonRow[]>>): WritePlan;
+  /** Rows a write needs to read first (in its transaction), handed to `write` as `found` by name. */
+  lookups?(resource: R, ctx: MapContext): Record<string, SqlCondition>;
+  /** Conflicts a write must not create (checked with the plan's column values and the resource id). */
+  conflicts?(plan: WritePlan, id: string, existing?: Snapshot): WriteConflictCheck[];
   /** Column values a new row gets besides what the resource says (create only). */
   createDefaults?(ctx: MapContext): { root?: ColumnValues; parent?: ColumnValues };
   /** Column values that mark a row deleted (soft delete, D1 columns). */

@@ -3,6 +3,7 @@
 import path from 'node:path';
 
 export type SeedDemo = 'auto' | 'true' | 'false';
+export type AuthMode = 'off' | 'smart';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
 export interface Config {
@@ -25,6 +26,28 @@ export interface Config {
   dataEncryptionKey: Buffer | undefined;
   /** Namespace of the identifier systems of business numbers (D3). */
   identifierNamespace: string;
+  /** Search page size when the client gives no _count, and the largest page served. */
+  searchDefaultCount: number;
+  searchMaxCount: number;
+  /** Signs search page links; undefined: the secret the database keeps (fhir_server_secrets). */
+  searchCursorSecret: string | undefined;
+  /** IANA time zone of the hospital's local times (appointments.appointmentTime). */
+  hospitalTimeZone: string;
+  /** D8: `smart` serves the authorization server and requires a token on FHIR routes; `off` serves FHIR open. */
+  authMode: AuthMode;
+  auth: {
+    /** Public URL of the authorization server: the issuer of its tokens, its endpoints under it. */
+    issuer: string;
+    accessTokenSeconds: number;
+    refreshTokenDays: number;
+    lockoutFailures: number;
+    lockoutMinutes: number;
+    keyRotationDays: number;
+    /** Requests per minute and client address to each sign-in and token endpoint. */
+    rateLimitPerMinute: number;
+    /** RFC 7591 dynamic client registration at /auth/register. */
+    dynamicRegistration: boolean;
+  };
   /** D9: every FHIR interaction writes an audit_logs row. */
   auditEnabled: boolean;
   /** How often the server applies the Data Retention Policy itself; undefined: never (npm run retention). */
@@ -149,6 +172,27 @@ function interval(env: Env, name: string): number | undefined {
   return Number(match[1]) * { m: 60_000, h: 3_600_000, d: 86_400_000 }[match[2] as 'm' | 'h' | 'd'];
 }
 
+function searchSettings(env: Env) {
+  const searchMaxCount = integer(env, 'SEARCH_MAX_COUNT', 1000, 1, 10000);
+  const searchDefaultCount = integer(env, 'SEARCH_DEFAULT_COUNT', 20, 1, 10000);
+  if (searchDefaultCount > searchMaxCount)
+    throw new ConfigError('SEARCH_DEFAULT_COUNT', `must not exceed SEARCH_MAX_COUNT (${searchMaxCount})`);
+  const searchCursorSecret = read(env, 'SEARCH_CURSOR_SECRET');
+  if (searchCursorSecret !== undefined && searchCursorSecret.length < 32)
+    throw new ConfigError('SEARCH_CURSOR_SECRET', 'must be at least 32 characters (openssl rand -base64 32)');
+  return { searchDefaultCount, searchMaxCount, searchCursorSecret };
+}
+
+function timeZone(env: Env, name: string, fallback: string): string {
+  const raw = read(env, name);
+  if (raw === undefined) return fallback;
+  try {
+    return new Intl.DateTimeFormat('en-US', { timeZone: raw }).resolvedOptions().timeZone;
+  } catch {
+    throw new ConfigError(name, `must be an IANA time zone such as Europe/Berlin or UTC, got "${raw}"`);
+  }
+}
+
 /** Reads and checks the configuration; throws ConfigError naming the first bad variable. */
 export function loadConfig(env: Env = process.env): Config {
   const port = integer(env, 'PORT', 8080, 0, 65535);
@@ -176,9 +220,25 @@ export function loadConfig(env: Env = process.env): Config {
     shutdownTimeoutMs: integer(env, 'SHUTDOWN_TIMEOUT_MS', 10000, 0, 600000),
     trustProxy: trustProxy === undefined || trustProxy.toLowerCase() === 'false' ? false : trustProxy,
     dataEncryptionKey: encryptionKey(env),
+    ...searchSettings(env),
+    authMode: oneOf(env, 'AUTH_MODE', ['off', 'smart'], 'off'),
+    auth: {
+      issuer: (url(env, 'AUTH_ISSUER', ['http:', 'https:']) ?? `${new URL(fhirBaseUrl).origin}/auth`).replace(
+        /\/$/,
+        '',
+      ),
+      accessTokenSeconds: integer(env, 'AUTH_ACCESS_TOKEN_SECONDS', 3600, 60, 86400),
+      refreshTokenDays: integer(env, 'AUTH_REFRESH_TOKEN_DAYS', 30, 1, 3650),
+      lockoutFailures: integer(env, 'AUTH_LOCKOUT_FAILURES', 5, 1, 1000),
+      lockoutMinutes: integer(env, 'AUTH_LOCKOUT_MINUTES', 15, 1, 10080),
+      keyRotationDays: integer(env, 'AUTH_KEY_ROTATION_DAYS', 90, 1, 3650),
+      rateLimitPerMinute: integer(env, 'AUTH_RATE_LIMIT_PER_MINUTE', 600, 1, 1000000),
+      dynamicRegistration: boolean(env, 'AUTH_DYNAMIC_REGISTRATION', false),
+    },
     identifierNamespace: (
       url(env, 'IDENTIFIER_NAMESPACE', ['http:', 'https:', 'urn:']) ?? 'https://fhir-interop-server.dev/fhir/sid'
     ).replace(/\/$/, ''),
+    hospitalTimeZone: timeZone(env, 'HOSPITAL_TIME_ZONE', 'UTC'),
     auditEnabled: boolean(env, 'AUDIT_ENABLED', true),
     retentionIntervalMs: interval(env, 'RETENTION_INTERVAL'),
     backupDir: path.resolve(read(env, 'BACKUP_DIR') ?? './backups'),

@@ -5,6 +5,8 @@ import type { Server } from 'node:http';
 import { mappings } from '../mappings/index.js';
 import { auditedRouter } from './audit/audited-router.js';
 import { createAuditTrail, type AuditTrail } from './audit/audit-trail.js';
+import { authAuditEntry } from './audit/auth-events.js';
+import { AuthorizationServer } from './auth/authorization-server.js';
 import type { Config } from './config.js';
 import { openDatabase, type Database } from './db/database.js';
 import { embeddedDataKey } from './db/data-key.js';
@@ -30,6 +32,15 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+/** A secret the migrations generated in the database, shared by every instance on it (D11). */
+async function storedSecret(db: Database, name: string): Promise<string> {
+  const [row] = await db.orm.em
+    .fork()
+    .execute<{ secret: string }[]>('select secret from fhir_server_secrets where name = ?', [name]);
+  if (!row) throw new Error(`the database holds no ${name} secret: are the migrations applied?`);
+  return row.secret;
+}
+
 async function seedDemoIfEmpty(config: Config, db: Database, logger: Logger): Promise<void> {
   const wanted = config.seedDemo === 'true' || (config.seedDemo === 'auto' && db.mode === 'embedded');
   if (!wanted) return;
@@ -40,6 +51,22 @@ async function seedDemoIfEmpty(config: Config, db: Database, logger: Logger): Pr
   logger.info(
     { inserted: result.inserted, ms: result.ms },
     `demo data seeded; demo users (e.g. ${result.adminEmail ?? 'admin@example.org'}) share the password "${DEMO_PASSWORD}"`,
+  );
+  const { createDemoAccounts } = await import('./auth/demo-accounts.js');
+  const demo = await createDemoAccounts(db.orm.em.fork(), {
+    password: DEMO_PASSWORD,
+    issuer: config.auth.issuer,
+    dataDir: config.dataDir,
+  });
+  logger.info(
+    {
+      patientUser: demo.patientUser.email,
+      practitionerUser: demo.practitionerUser.email,
+      adminUser: demo.adminUser.email,
+      app: demo.app,
+      backendClient: demo.backendClient.client_id,
+    },
+    `SMART demo accounts (password "${DEMO_PASSWORD}", AUTH_MODE=smart to use them) written to ${config.dataDir}/demo.json`,
   );
 }
 
@@ -66,16 +93,36 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     await validation;
     const key = config.dataEncryptionKey ?? (db.mode === 'embedded' ? embeddedDataKey(config.dataDir) : undefined);
     if (!key) logger.warn('DATA_ENCRYPTION_KEY is not set: SSNs can be neither stored nor read');
-    const ctx = mapContext(config.identifierNamespace, fieldSecrets(key));
+    const ctx = mapContext(config.identifierNamespace, fieldSecrets(key), config.hospitalTimeZone);
 
+    const authorizationServer =
+      config.authMode === 'smart'
+        ? new AuthorizationServer(
+            config,
+            () => db.orm.em.fork(),
+            ctx,
+            mappings.map((m) => m.resourceType),
+            (event) => {
+              logger.info(event, `auth ${event.event} ${event.outcome}`);
+              audit.record(authAuditEntry(event));
+            },
+          )
+        : undefined;
+    if (authorizationServer) await authorizationServer.prepare();
+    else logger.warn('AUTH_MODE=off: the FHIR API is open to anyone who can reach it; set AUTH_MODE=smart');
     const capabilityStatement = buildCapabilityStatement({
       baseUrl: config.fhirBaseUrl,
       software: { name: packageInfo.name, version: packageInfo.version },
       mappings,
       date: new Date().toISOString(),
+      ...(authorizationServer ? { security: authorizationServer.restSecurity() } : {}),
     });
     const fhirRouter = auditedRouter(
-      createFhirRouter(mappings, () => new Repository(db.orm.em, ctx), ctx),
+      createFhirRouter(mappings, () => new Repository(db.orm.em, ctx), ctx, {
+        defaultCount: config.searchDefaultCount,
+        maxCount: config.searchMaxCount,
+        cursorSecret: config.searchCursorSecret ?? (await storedSecret(db, 'search-cursor')),
+      }),
       audit,
     );
     const app = createApp({
@@ -85,6 +132,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       health: { ping: () => db.ping(), shuttingDown: () => shuttingDown },
       capabilityStatement,
       fhirRouter,
+      ...(authorizationServer ? { authorizationServer } : {}),
     });
     server = app.listen(config.port, config.host);
     await new Promise<void>((resolve, reject) => {

@@ -1,11 +1,13 @@
 // Who may read AuditEvents (D9): users with an audit reader role see every event; a patient sees
-// the events about their own record (an access report); anyone else is refused. With no principal
-// (authorization off) the rule does not apply. The FHIR router enforces it; the SMART layer may
-// call auditEventAccess() wherever it needs the same answer.
-import type { EntityManager } from '@mikro-orm/postgresql';
-import type { ResourceMapping } from '../../mappings/types.js';
+// the events about their own record (an access report); anyone else is refused. A Backend Services
+// client (no user) is bounded by its scopes alone. With no principal (authorization off) the rule
+// does not apply. It is enforced as part of the request's FhirAccess, so the search engine ANDs it
+// into every AuditEvent query (type, system and compartment search, includes) and reads of rows
+// outside it answer 404 like any other row the caller may not see.
+import type { Interaction, MapContext, ResourceMapping, SqlCondition } from '../../mappings/types.js';
+import type { FhirAccess } from '../fhir/access.js';
 import { FhirError } from '../fhir/outcome.js';
-import type { Principal, Query } from '../fhir/request.js';
+import type { Principal } from '../fhir/request.js';
 
 export const AUDIT_READER_ROLES: readonly string[] = ['admin', 'auditor'];
 
@@ -15,37 +17,46 @@ export function auditEventAccess(principal: Principal | undefined): AuditEventAc
   if (!principal) return { scope: 'all' };
   if (principal.roles?.some((role) => AUDIT_READER_ROLES.includes(role))) return { scope: 'all' };
   if (principal.patientId) return { scope: 'patient', patientId: principal.patientId };
+  if (!principal.userId && principal.clientId) return { scope: 'all' };
   return { scope: 'none' };
 }
 
-const refused = () =>
-  new FhirError('forbidden', 'FHIR-0403', 'reading AuditEvents needs the admin or auditor role, or your own record');
+const isAuditEvent = (mapping: ResourceMapping) => mapping.resourceType === 'AuditEvent';
+const FALSE: SqlCondition = { sql: 'false', params: [] };
 
-/** The search a principal may run: a patient's gets `patient=Patient/<own id>` AND-ed to it. */
-export function auditEventQuery(principal: Principal | undefined, query: Query): Query {
-  const access = auditEventAccess(principal);
-  if (access.scope === 'none') throw refused();
-  if (access.scope === 'all') return query;
-  const own = `Patient/${access.patientId}`;
-  const existing = query.patient;
-  const patient = existing === undefined ? own : [...(Array.isArray(existing) ? existing : [existing]), own];
-  return { ...query, patient };
+/** AuditEvents about the patient: the search parameter `patient` (the entity, or a patient a search returned). */
+function patientCondition(mapping: ResourceMapping, patientId: string, ctx: MapContext): SqlCondition {
+  return mapping.search.patient!.where({ raw: patientId, code: patientId }, ctx);
 }
 
-/** Refuses a read of an AuditEvent the principal may not see (after it was found). */
-export async function checkAuditEventRead(
+/** The request's access with the AuditEvent rule for this principal added to it. */
+export function withAuditEventRule(
+  access: FhirAccess | undefined,
   principal: Principal | undefined,
-  em: EntityManager,
-  mapping: ResourceMapping,
-  id: string,
-): Promise<void> {
-  const access = auditEventAccess(principal);
-  if (access.scope === 'all') return;
-  if (access.scope === 'none') throw refused();
-  const patient = mapping.search.patient!.where({ raw: access.patientId, code: access.patientId }, undefined as never);
-  const rows = await em.execute(
-    `select 1 from ${mapping.source.from} where ${mapping.source.id} = ? and ${patient.sql}`,
-    [id, ...patient.params],
-  );
-  if (rows.length === 0) throw refused();
+  ctx: MapContext,
+): FhirAccess | undefined {
+  const rule = auditEventAccess(principal);
+  if (rule.scope === 'all') return access;
+  return {
+    check(mapping: ResourceMapping, interaction: Interaction) {
+      if (isAuditEvent(mapping) && rule.scope === 'none')
+        throw new FhirError(
+          'forbidden',
+          'FHIR-0403',
+          'reading AuditEvents needs the admin or auditor role, or your own record',
+        );
+      access?.check(mapping, interaction);
+    },
+    filter(mapping: ResourceMapping, interaction?: Interaction) {
+      const inner = access?.filter(mapping, interaction);
+      if (!isAuditEvent(mapping)) return inner;
+      const condition = rule.scope === 'patient' ? patientCondition(mapping, rule.patientId, ctx) : FALSE;
+      return inner
+        ? { sql: `(${inner.sql}) and (${condition.sql})`, params: [...inner.params, ...condition.params] }
+        : condition;
+    },
+    allowsId(mapping: ResourceMapping, interaction: Interaction, id: string) {
+      return isAuditEvent(mapping) ? undefined : access?.allowsId?.(mapping, interaction, id);
+    },
+  };
 }

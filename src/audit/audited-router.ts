@@ -50,6 +50,7 @@ export function auditedRouter(router: FhirRouter, trail: AuditTrail): FhirRouter
   if (!trail.enabled) return router;
   return {
     label: (segments) => router.label(segments),
+    refused: (request, error) => trail.record(auditEntry(request, undefined, error)),
     async handle(request) {
       let response: FhirResponse;
       try {

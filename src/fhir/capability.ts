@@ -1,7 +1,9 @@
 // The CapabilityStatement (http://hl7.org/fhir/R4/capabilitystatement.html), built from the
 // mapping registry so it never declares what the server does not do.
-import type { CapabilityStatement, CapabilityStatementRestResource } from 'fhir/r4.js';
-import type { Interaction, ResourceMapping, SearchParamDefinition } from '../../mappings/types.js';
+import type { CapabilityStatement, CapabilityStatementRestResource, CapabilityStatementRestSecurity } from 'fhir/r4.js';
+import type { Interaction, ResourceMapping } from '../../mappings/types.js';
+import { COMMON_PARAMS } from '../search/compile.js';
+import { MATCH_OPERATION } from './operations/patient-match.js';
 
 export interface SoftwareInfo {
   name: string;
@@ -15,9 +17,11 @@ export interface CapabilityInput {
   mappings: readonly ResourceMapping[];
   /** When the statement was generated: the server's start. */
   date: string;
+  /** rest.security (SMART on FHIR) when authorization is on. */
+  security?: CapabilityStatementRestSecurity;
 }
 
-function restResource(mapping: ResourceMapping): CapabilityStatementRestResource {
+function restResource(mapping: ResourceMapping, all: readonly ResourceMapping[]): CapabilityStatementRestResource {
   const can = (interaction: Interaction) => mapping.interactions.includes(interaction);
   const resource: CapabilityStatementRestResource = {
     type: mapping.resourceType,
@@ -31,18 +35,14 @@ function restResource(mapping: ResourceMapping): CapabilityStatementRestResource
     conditionalRead: 'full-support',
     conditionalUpdate: can('update'),
     conditionalDelete: can('delete') ? 'single' : 'not-supported',
-    operation: [{ name: 'validate', definition: 'http://hl7.org/fhir/OperationDefinition/Resource-validate' }],
+    operation: [
+      { name: 'validate', definition: 'http://hl7.org/fhir/OperationDefinition/Resource-validate' },
+      ...(mapping.resourceType === 'Patient' && can('search-type')
+        ? [{ name: 'match', definition: MATCH_OPERATION }]
+        : []),
+    ],
   };
-  const params = [
-    [
-      '_id',
-      {
-        type: 'token',
-        definition: 'http://hl7.org/fhir/SearchParameter/Resource-id',
-      } as Partial<SearchParamDefinition>,
-    ] as const,
-    ...Object.entries(mapping.search),
-  ];
+  const params = [...Object.entries(COMMON_PARAMS), ...Object.entries(mapping.search)];
   if (can('search-type'))
     resource.searchParam = params.map(([name, param]) => ({
       name,
@@ -50,11 +50,22 @@ function restResource(mapping: ResourceMapping): CapabilityStatementRestResource
       ...(param.definition ? { definition: param.definition } : {}),
       ...(param.documentation ? { documentation: param.documentation } : {}),
     }));
+  const references = Object.entries(mapping.search).filter(([, p]) => p.type === 'reference' && p.targets);
+  if (can('search-type') && references.length)
+    resource.searchInclude = ['*', ...references.map(([name]) => `${mapping.resourceType}:${name}`)];
+  const referring = all
+    .filter((m) => m.interactions.includes('search-type'))
+    .flatMap((m) =>
+      Object.entries(m.search)
+        .filter(([, p]) => p.type === 'reference' && p.targets?.[mapping.resourceType])
+        .map(([name]) => `${m.resourceType}:${name}`),
+    );
+  if (can('search-type') && referring.length) resource.searchRevInclude = referring;
   return resource;
 }
 
 export function buildCapabilityStatement(input: CapabilityInput): CapabilityStatement {
-  const resources = input.mappings.map(restResource);
+  const resources = input.mappings.map((m) => restResource(m, input.mappings));
   return {
     resourceType: 'CapabilityStatement',
     status: 'active',
@@ -73,6 +84,7 @@ export function buildCapabilityStatement(input: CapabilityInput): CapabilityStat
       {
         mode: 'server',
         documentation: 'FHIR R4 REST over the hospital database tables.',
+        ...(input.security ? { security: input.security } : {}),
         ...(resources.length > 0 ? { resource: resources } : {}),
         ...(resources.length > 0 ? { interaction: [{ code: 'history-system' as const }] } : {}),
       },

@@ -65,8 +65,8 @@ export class FhirError extends Error {
   static duplicate(diagnostics: string): FhirError {
     return new FhirError('duplicate', 'FHIR-0409', diagnostics);
   }
-  static conflict(diagnostics: string): FhirError {
-    return new FhirError('conflict', 'FHIR-0409', diagnostics);
+  static conflict(diagnostics: string, expression?: string[]): FhirError {
+    return new FhirError('conflict', 'FHIR-0409', diagnostics, { expression });
   }
   static gone(diagnostics: string): FhirError {
     return new FhirError('deleted', 'FHIR-0410', diagnostics);

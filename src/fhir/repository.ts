@@ -1,15 +1,18 @@
-// Mapping-driven storage of resources (D3 to D5, D13): reads stream the stored rendering, writes go
-// through MikroORM in one transaction, the triggers make the versions, overflow is kept beside.
+// Mapping-driven storage of resources (D3 to D5, D13): reads stream the stored rendering; a write
+// is one transaction of a few prepared statements (the rows by fhir_create_rows/fhir_update_rows,
+// then the rendering and overflow); the triggers make the versions.
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { FhirResource } from 'fhir/r4.js';
-import type { MapContext, ResourceMapping, Snapshot } from '../../mappings/types.js';
-import { entities } from '../db/entities/index.js';
-import { preparedQuery } from '../db/prepared-query.js';
+import type { JsonRow, MapContext, ResourceMapping, Snapshot, WritePlan } from '../../mappings/types.js';
+import { assertColumnShapes } from '../db/jsonb/column-shapes.js';
+import { JsonbShapeError } from '../db/jsonb/validate.js';
+import { numbered } from '../db/raw-query.js';
+import { inTransaction, preparedQuery, withSession, type SqlSession } from '../db/sql-session.js';
 import { FhirError } from './outcome.js';
 import { splitOverflow } from './overflow.js';
 import { renderResource } from './rendering.js';
+import { insertStatement, updateStatement } from './row-statements.js';
 
 export interface StoredVersion {
   resourceType: string;
@@ -34,13 +37,6 @@ export interface VersionRow {
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export const isUuid = (id: string) => UUID.test(id);
 
-const entityOf = new Map<string, string>(entities.map((e) => [e.meta.tableName, e.meta.className]));
-const entity = (table: string) => {
-  const name = entityOf.get(table);
-  if (!name) throw new Error(`no entity for table ${table}`);
-  return name;
-};
-
 const VERSION_COLUMNS = `v.id, v.version_id, v.last_updated, v.deleted, v.rendered,
   case when v.rendered is null then v.snapshot end as snapshot`;
 
@@ -57,6 +53,8 @@ const CURRENT_SQL = `select ${VERSION_COLUMNS} from fhir_resources h
 
 export class Repository {
   private forked: EntityManager | undefined;
+  /** Runs in a write's transaction once its rows are written (access checks); throwing rolls it back. */
+  afterWrite?: (sql: SqlSession, mapping: ResourceMapping, id: string, created: boolean) => Promise<void>;
 
   /** `root` is the ORM's global EntityManager: reads use its pool; a fork is made only for work that needs one. */
   constructor(
@@ -72,8 +70,13 @@ export class Repository {
     return this.em;
   }
 
-  /** `em` is the transaction's when there is one; the lazy rendering's update otherwise forks. */
-  private async materialise(mapping: ResourceMapping, row: VersionRow, em?: EntityManager): Promise<StoredVersion> {
+  /** The ORM's global EntityManager, for reads that hydrate nothing (search's SQL): no fork. */
+  get reader(): EntityManager {
+    return this.root;
+  }
+
+  /** `sql` is the transaction's when there is one; a first read's rendering is stored beside the version. */
+  private async materialise(mapping: ResourceMapping, row: VersionRow, sql?: SqlSession): Promise<StoredVersion> {
     const version: StoredVersion = {
       resourceType: mapping.resourceType,
       id: row.id,
@@ -87,31 +90,25 @@ export class Repository {
     if (!snapshot) return { ...version, deleted: true };
     const body = JSON.stringify(renderResource(mapping, snapshot, version, this.ctx));
     if (mapping.source.appendOnly) return { ...version, body };
-    await (em ?? this.em).execute(
-      'update fhir_resource_versions set rendered = ? where resource_type = ? and id = ? and version_id = ? and rendered is null',
-      [body, mapping.resourceType, row.id, row.version_id],
-    );
+    const store = (session: SqlSession) =>
+      session.query(
+        'update fhir_resource_versions set rendered = $1 where resource_type = $2 and id = $3 and version_id = $4 and rendered is null',
+        [body, mapping.resourceType, row.id, row.version_id],
+        'fhir_store_first_rendering',
+      );
+    await (sql ? store(sql) : withSession(this.root, store));
     return { ...version, body };
   }
 
   /** The current version, or undefined when the resource never existed. */
-  async current(mapping: ResourceMapping, id: string, em?: EntityManager): Promise<StoredVersion | undefined> {
+  async current(mapping: ResourceMapping, id: string, sql?: SqlSession): Promise<StoredVersion | undefined> {
     if (!isUuid(id)) return undefined;
     if (mapping.source.appendOnly) return this.appendOnlyVersion(mapping, id);
-    if (!em) {
-      const [row] = await preparedQuery<VersionRow>(this.root, 'fhir_read_current', CURRENT_SQL, [
-        mapping.resourceType,
-        id,
-      ]);
-      return row ? this.materialise(mapping, row) : undefined;
-    }
-    const rows = await em.execute<VersionRow[]>(
-      `select ${VERSION_COLUMNS} from fhir_resources h
-         join fhir_resource_versions v on v.resource_type = h.resource_type and v.id = h.id and v.version_id = h.version_id
-        where h.resource_type = ? and h.id = ?`,
-      [mapping.resourceType, id],
-    );
-    return rows[0] ? this.materialise(mapping, rows[0], em) : undefined;
+    const values = [mapping.resourceType, id];
+    const [row] = sql
+      ? await sql.query<VersionRow>(CURRENT_SQL, values, 'fhir_read_current')
+      : await preparedQuery<VersionRow>(this.root, 'fhir_read_current', CURRENT_SQL, values);
+    return row ? this.materialise(mapping, row, sql) : undefined;
   }
 
   async version(mapping: ResourceMapping, id: string, versionId: number): Promise<StoredVersion | undefined> {
@@ -140,7 +137,7 @@ export class Repository {
 
   /** Creates the rows of a new resource (and with `id`, at that id: update as create). */
   create(mapping: ResourceMapping, resource: FhirResource, id: string = randomUUID()): Promise<StoredVersion> {
-    return this.em.transactional((em) => this.write(em, mapping, resource, id, undefined));
+    return this.transaction((sql) => this.write(sql, mapping, resource, id, undefined));
   }
 
   /**
@@ -152,13 +149,20 @@ export class Repository {
     id: string,
     produce: (current: StoredVersion | undefined) => FhirResource,
   ): Promise<{ version: StoredVersion; created: boolean }> {
-    return this.em.transactional(async (em) => {
-      const current = await this.lockCurrent(em, mapping, id);
-      const resource = produce(current);
-      if (!current) return { version: await this.write(em, mapping, resource, id, undefined), created: true };
-      const existing = await this.snapshotOf(em, mapping, id);
+    return this.transaction(async (sql) => {
+      const locked = await this.lockCurrent(sql, mapping, id);
+      const resource = produce(locked?.current);
+      if (!locked && mapping.source.entries)
+        throw FhirError.unprocessable([
+          {
+            expression: `${mapping.resourceType}.id`,
+            diagnostics: `${mapping.resourceType} ids are assigned by the server: create one with POST`,
+          },
+        ]);
+      if (!locked) return { version: await this.write(sql, mapping, resource, id, undefined), created: true };
+      const { current, existing } = locked;
       if (!existing) throw FhirError.notFound(`${mapping.resourceType}/${id} is not known`);
-      return { version: await this.write(em, mapping, resource, id, existing, current.deleted), created: false };
+      return { version: await this.write(sql, mapping, resource, id, existing, current.deleted), created: false };
     });
   }
 
@@ -168,196 +172,302 @@ export class Repository {
     id: string,
     check: (current: StoredVersion) => void,
   ): Promise<StoredVersion | undefined> {
-    return this.em.transactional(async (em) => {
-      const current = await this.lockCurrent(em, mapping, id);
-      if (!current) return undefined;
+    return this.transaction(async (sql) => {
+      const locked = await this.lockCurrent(sql, mapping, id);
+      if (!locked) return undefined;
+      const { current, existing } = locked;
       check(current);
-      if (current.deleted) return current;
-      const existing = await this.snapshotOf(em, mapping, id);
-      const now = new Date();
+      if (current.deleted || !existing) return current;
+      const now = new Date().toISOString();
       const stamp = (values: Record<string, unknown> | undefined) =>
         Object.fromEntries(Object.entries(values ?? {}).map(([k, v]) => [k, v === 'now' ? now : v]));
-      const { parent } = mapping.source;
-      if (parent && mapping.softDelete.parent)
-        await em.nativeUpdate(
-          entity(parent.table),
-          { id: existing?.[mapping.source.table]?.[parent.link] },
-          stamp(mapping.softDelete.parent),
-        );
-      if (mapping.softDelete.root)
-        await em.nativeUpdate(entity(mapping.source.table), { id }, stamp(mapping.softDelete.root));
-      return this.current(mapping, id, em);
+      const { table, parent } = mapping.source;
+      const root = stamp(mapping.softDelete.root);
+      const parentValues = parent && mapping.softDelete.parent ? stamp(mapping.softDelete.parent) : undefined;
+      const statement = updateStatement({
+        table,
+        columns: Object.keys(root),
+        ...(parent && parentValues ? { parent: { table: parent.table, columns: Object.keys(parentValues) } } : {}),
+      });
+      const parentId = parent ? (existing[table]?.[parent.link] as string | undefined) : undefined;
+      await sql.query(
+        statement.text,
+        statement.values({ type: mapping.resourceType, id, root, parent: parentValues, parentId }),
+        statement.name,
+      );
+      return this.current(mapping, id, sql);
     });
   }
 
-  private async lockCurrent(
-    em: EntityManager,
-    mapping: ResourceMapping,
-    id: string,
-  ): Promise<StoredVersion | undefined> {
-    if (!isUuid(id)) return undefined;
-    const locked = await em.execute<{ version_id: number }[]>(
-      'select version_id from fhir_resources where resource_type = ? and id = ? for update',
-      [mapping.resourceType, id],
-    );
-    return locked.length ? this.current(mapping, id, em) : undefined;
+  private transaction<T>(work: (sql: SqlSession) => Promise<T>): Promise<T> {
+    return inTransaction(this.root, work).catch((error: unknown) => {
+      throw asFhirError(error);
+    });
   }
 
-  private async snapshotOf(em: EntityManager, mapping: ResourceMapping, id: string): Promise<Snapshot | undefined> {
-    const [row] = await em.execute<{ snapshot: Snapshot | string | null }[]>('select fhir_snapshot(?, ?) as snapshot', [
-      mapping.resourceType,
-      id,
-    ]);
-    const snapshot = typeof row?.snapshot === 'string' ? JSON.parse(row.snapshot) : row?.snapshot;
-    return snapshot ?? undefined;
+  /** The current version, locked for this transaction, and the rows it is rendered from. */
+  private async lockCurrent(
+    sql: SqlSession,
+    mapping: ResourceMapping,
+    id: string,
+  ): Promise<{ current: StoredVersion; existing: Snapshot | undefined } | undefined> {
+    if (!isUuid(id)) return undefined;
+    // The lock first, alone: a statement that waited for it sees the other writer's version only
+    // in the next statement (READ COMMITTED takes a snapshot per statement).
+    const values = [mapping.resourceType, id];
+    const locked = await sql.query(LOCK_SQL, values, 'fhir_lock_head');
+    if (locked.length === 0) return undefined;
+    const [row] = await sql.query<VersionRow & { existing: Snapshot | null }>(
+      LOCKED_CURRENT_SQL,
+      values,
+      'fhir_locked_current',
+    );
+    if (!row) return undefined;
+    const current = await this.materialise(mapping, row, sql);
+    return { current, existing: row.existing ?? undefined };
   }
 
   private async write(
-    em: EntityManager,
+    sql: SqlSession,
     mapping: ResourceMapping,
     resource: FhirResource,
-    id: string,
+    resourceId: string,
     existing: Snapshot | undefined,
     revive = false,
   ): Promise<StoredVersion> {
     if (!mapping.write) throw FhirError.methodNotAllowed(`${mapping.resourceType} is read-only`, ['GET']);
-    const plan = mapping.write(resource as never, this.ctx, existing);
+    const found: Record<string, JsonRow[]> = {};
+    for (const [name, query] of Object.entries(mapping.lookups?.(resource as never, this.ctx) ?? {}))
+      found[name] = await sql.query<JsonRow>(numbered(query.sql), query.params);
+    const plan = mapping.write(resource as never, this.ctx, existing, found);
+    let id = resourceId;
     if (plan.problems.length > 0) throw FhirError.unprocessable(plan.problems);
+    await checkReferences(sql, plan);
+    for (const check of mapping.conflicts?.(plan, id, existing) ?? []) {
+      await sql.query(numbered(check.lock.sql), check.lock.params);
+      const conflicting = await sql.query(numbered(check.conflict.sql), check.conflict.params);
+      if (conflicting.length > 0) throw FhirError.conflict(check.diagnostics, [check.expression]);
+    }
     const { table, parent, numbering } = mapping.source;
-    const undelete = revive ? mapping.softDelete : undefined;
-    const clear = (values: Record<string, unknown> | undefined) =>
-      Object.fromEntries(Object.entries(values ?? {}).map(([k, v]) => [k, typeof v === 'boolean' ? !v : null]));
-    if (existing) {
-      if (parent && plan.parent)
-        await this.unique(() =>
-          em.nativeUpdate(
-            entity(parent.table),
-            { id: existing[table]?.[parent.link] },
-            { ...plan.parent, ...clear(undelete?.parent) },
-          ),
-        );
-      await this.unique(() => em.nativeUpdate(entity(table), { id }, { ...plan.root, ...clear(undelete?.root) }));
+    const hashes = plan.hashes
+      ?.filter(({ value }) => value !== undefined || existing)
+      .map(({ system, value }) => ({
+        system,
+        hash: value === undefined ? null : this.ctx.secrets.hash(system, value),
+      }));
+    const type = mapping.resourceType;
+    const hashText = hashes?.length ? JSON.stringify(hashes) : null;
+    if (mapping.source.entries) {
+      id = await this.writeEntry(sql, mapping, plan, existing);
+    } else if (existing) {
+      const undelete = revive ? mapping.softDelete : undefined;
+      const clear = (values: Record<string, unknown> | undefined) =>
+        Object.fromEntries(Object.entries(values ?? {}).map(([k, v]) => [k, typeof v === 'boolean' ? !v : null]));
+      const root = { ...plan.root, ...clear(undelete?.root) };
+      const parentValues = parent && plan.parent ? { ...plan.parent, ...clear(undelete?.parent) } : undefined;
+      checkShapes(table, root);
+      if (parent && parentValues) checkShapes(parent.table, parentValues);
+      const statement = updateStatement({
+        table,
+        columns: Object.keys(root),
+        ...(parent && parentValues ? { parent: { table: parent.table, columns: Object.keys(parentValues) } } : {}),
+      });
+      const parentId = parent ? (existing[table]?.[parent.link] as string | undefined) : undefined;
+      await sql.query(
+        statement.text,
+        statement.values({ type, id, root, parent: parentValues, parentId, hashes: hashText }),
+        statement.name,
+      );
     } else {
       const defaults = mapping.createDefaults?.(this.ctx) ?? {};
-      const root: Record<string, unknown> = { ...defaults.root, ...plan.root, id };
-      if (parent) {
-        const values: Record<string, unknown> = {
-          ...defaults.parent,
-          ...plan.parent,
-          password: `!${randomBytes(24).toString('base64url')}`,
-        };
-        root[parent.link] = await this.insertNumbered(em, entity(parent.table), values, numbering);
-      } else if (numbering && root[numbering.column] == null) {
-        root[numbering.column] = await this.nextNumber(em, numbering);
-      }
-      await this.unique(() => em.insert(entity(table), root));
-    }
-    for (const { system, value } of plan.hashes ?? []) {
-      if (value !== undefined)
-        await em.execute(
-          `insert into fhir_identifier_hashes (resource_type, id, system, hash) values (?, ?, ?, ?)
-           on conflict (resource_type, id, system) do update set hash = excluded.hash`,
-          [mapping.resourceType, id, system, this.ctx.secrets.hash(system, value)],
+      const root: Record<string, unknown> = { ...defaults.root, ...plan.root };
+      const parentValues: Record<string, unknown> | undefined = parent
+        ? { ...defaults.parent, ...plan.parent, password: `!${randomBytes(24).toString('base64url')}` }
+        : undefined;
+      checkShapes(table, root);
+      if (parent && parentValues) checkShapes(parent.table, parentValues);
+      const numbered = parent ? parentValues : root;
+      const assignNumber =
+        numbering && numbering.table === (parent?.table ?? table) && numbered?.[numbering.column] == null;
+      const statement = insertStatement({
+        table,
+        columns: Object.keys(root),
+        ...(parent && parentValues
+          ? { parent: { table: parent.table, columns: Object.keys(parentValues), link: parent.link } }
+          : {}),
+        ...(assignNumber ? { numberColumn: numbering.column } : {}),
+      });
+      const values = { type, id, root, parent: parentValues, parentId: randomUUID(), numbering, hashes: hashText };
+      for (let attempt = 0; ; attempt++) {
+        // A number another application took is skipped: nothing is inserted and the next is tried.
+        const inserted = await sql.query(
+          statement.text,
+          statement.values({ ...values, resync: attempt > 0 }),
+          statement.name,
         );
-      else if (existing)
-        await em.execute('delete from fhir_identifier_hashes where resource_type = ? and id = ? and system = ?', [
-          mapping.resourceType,
-          id,
-          system,
-        ]);
+        if (inserted.length > 0) break;
+        if (!assignNumber || attempt >= 5) throw FhirError.conflict('could not assign a free business number; retry');
+      }
     }
+    await this.afterWrite?.(sql, mapping, id, !existing);
+    const [written] = await sql.query<WrittenRow>(WRITTEN_SQL, [type, id], 'fhir_written');
     // The head cannot move again in this transaction: the triggers keep one version per transaction.
-    const [written] = await em.execute<
-      { snapshot: Snapshot | string | null; version_id: number; last_updated: Date }[]
-    >(
-      `select fhir_snapshot(?, ?) as snapshot, h.version_id, h.last_updated
-         from fhir_resources h where h.resource_type = ? and h.id = ?`,
-      [mapping.resourceType, id, mapping.resourceType, id],
-    );
-    if (!written) throw new Error(`${mapping.resourceType}/${id} has no version: is its trigger installed?`);
-    const stored = (
-      typeof written.snapshot === 'string' ? JSON.parse(written.snapshot) : written.snapshot
-    ) as Snapshot | null;
+    if (!written?.version_id)
+      throw new Error(`${mapping.resourceType}/${id} has no version: is its trigger installed?`);
+    const stored = written.snapshot;
     if (!stored) throw new Error(`${mapping.resourceType}/${id} was written but cannot be read back`);
     const overflow = splitOverflow(resource, mapping.read({ ...stored, overflow: null }, this.ctx), mapping.slots);
     const hadOverflow = stored.overflow !== null && stored.overflow !== undefined;
-    if (overflow)
-      await em.execute(
-        `insert into fhir_overflow (resource_type, id, content) values (?, ?, ?::jsonb)
-         on conflict (resource_type, id) do update set content = excluded.content`,
-        [mapping.resourceType, id, JSON.stringify(overflow)],
-      );
-    else if (hadOverflow)
-      await em.execute('delete from fhir_overflow where resource_type = ? and id = ?', [mapping.resourceType, id]);
     const meta = { id, versionId: written.version_id, lastUpdated: new Date(written.last_updated) };
     const body = JSON.stringify(
       renderResource(mapping, { ...stored, overflow: (overflow as never) ?? null }, meta, this.ctx),
     );
-    await em.execute(
-      'update fhir_resource_versions set rendered = ? where resource_type = ? and id = ? and version_id = ?',
-      [body, mapping.resourceType, id, written.version_id],
+    await sql.query(
+      'select fhir_store_rendering($1, $2, $3, $4, $5, $6)',
+      [
+        mapping.resourceType,
+        id,
+        written.version_id,
+        overflow ? JSON.stringify(overflow) : null,
+        !overflow && hadOverflow,
+        body,
+      ],
+      'fhir_store_rendering',
     );
     return { resourceType: mapping.resourceType, ...meta, deleted: false, body };
   }
 
-  /** Runs a write, turning a unique violation into 409 naming the constraint. */
-  private async unique<T>(run: () => Promise<T>): Promise<T> {
-    try {
-      return await run();
-    } catch (error) {
-      // the ORM's exception, or the driver's error (SQLSTATE 23505) from the query builder
-      if (error instanceof UniqueConstraintViolationException || (error as { code?: unknown }).code === '23505')
-        throw FhirError.duplicate(duplicateMessage(constraintOf(error as UniqueConstraintViolationException)));
-      throw error;
-    }
-  }
-
-  /** Inserts the parent row with a new business number, unique under concurrent creates. */
-  private async insertNumbered(
-    em: EntityManager,
-    entityName: string,
-    values: Record<string, unknown>,
-    numbering: ResourceMapping['source']['numbering'],
+  /**
+   * An entry of a JSONB array (source.entries): replaced in its row on update; on create added to
+   * the row the plan names (locked first) or to a new row. Returns the entry's resource id.
+   */
+  private async writeEntry(
+    sql: SqlSession,
+    mapping: ResourceMapping,
+    plan: WritePlan,
+    existing: Snapshot | undefined,
   ): Promise<string> {
-    const id = randomUUID();
-    const clientNumber = !numbering || values[numbering.column] != null;
-    for (let attempt = 0; ; attempt++) {
-      const row: Record<string, unknown> = { ...values, id };
-      if (!clientNumber) row[numbering!.column] = await this.nextNumber(em, numbering!, attempt > 0);
-      if (clientNumber) {
-        await this.unique(() => em.insert(entityName, row));
-        return id;
+    const { table, numbering } = mapping.source;
+    const { column, key, keyPrefix, idFunction } = mapping.source.entries!;
+    const type = mapping.resourceType;
+    const lockItems = async (rowId: string) => {
+      const [row] = await sql.query<{ items: JsonRow[] | string | null }>(
+        `select ${quoted(column)} as items from ${quoted(table)} where id = $1 for update`,
+        [rowId],
+      );
+      const items = typeof row?.items === 'string' ? (JSON.parse(row.items) as JsonRow[]) : row?.items;
+      return Array.isArray(items) ? items : [];
+    };
+    const update = async (rowId: string, root: Record<string, unknown>) => {
+      checkShapes(table, root);
+      const statement = updateStatement({ table, columns: Object.keys(root) });
+      await sql.query(statement.text, statement.values({ type, id: rowId, root }), statement.name);
+    };
+    let rowId: string;
+    let entryKey: string;
+    if (existing) {
+      rowId = String(existing[table]?.id);
+      entryKey = String(existing.entry?.[key]);
+      const items = (await lockItems(rowId)).map((item) =>
+        item[key] === entryKey ? { ...plan.entry, [key]: entryKey } : item,
+      );
+      await update(rowId, { ...plan.root, [column]: items });
+    } else if (plan.addTo) {
+      rowId = plan.addTo.rowId;
+      const items = await lockItems(rowId);
+      const taken = new Set(items.map((item) => String(item[key])));
+      let n = items.length + 1;
+      while (taken.has(`${keyPrefix}${n}`)) n++;
+      entryKey = `${keyPrefix}${n}`;
+      await update(rowId, { [column]: [...items, { ...plan.entry, [key]: entryKey }] });
+    } else {
+      rowId = randomUUID();
+      entryKey = `${keyPrefix}1`;
+      const defaults = mapping.createDefaults?.(this.ctx) ?? {};
+      const root: Record<string, unknown> = {
+        ...defaults.root,
+        ...plan.root,
+        [column]: [{ ...plan.entry, [key]: entryKey }],
+      };
+      checkShapes(table, root);
+      const assignNumber = numbering && numbering.table === table && root[numbering.column] == null;
+      const statement = insertStatement({
+        table,
+        columns: Object.keys(root),
+        ...(assignNumber ? { numberColumn: numbering.column } : {}),
+      });
+      for (let attempt = 0; ; attempt++) {
+        const values = statement.values({ type, id: rowId, root, numbering, resync: attempt > 0 });
+        if ((await sql.query(statement.text, values, statement.name)).length > 0) break;
+        if (!assignNumber || attempt >= 5) throw FhirError.conflict('could not assign a free business number; retry');
       }
-      // A number another application took is skipped: the insert does nothing and we try the next.
-      const result = await this.unique(() =>
-        em.createQueryBuilder(entityName).insert(row).onConflict(numbering!.column).ignore().execute('run'),
-      );
-      if (result.affectedRows === 1) return id;
-      if (attempt >= 5) throw FhirError.conflict('could not assign a free business number; retry');
     }
-  }
-
-  /** The next business number; `resync` first moves the sequence past numbers others wrote. */
-  private async nextNumber(
-    em: EntityManager,
-    numbering: NonNullable<ResourceMapping['source']['numbering']>,
-    resync = false,
-  ): Promise<string> {
-    const { table, column, prefix, width, sequence } = numbering;
-    if (resync)
-      await em.execute(
-        `select setval('"${sequence}"', greatest((select last_value from "${sequence}"),
-           (select coalesce(max(substring("${column}" from '^${prefix}([0-9]+)$')::bigint), 0) from "${table}")))`,
-      );
-    const [row] = await em.execute<{ value: string | number }[]>(`select nextval('"${sequence}"') as value`);
-    return `${prefix}${String(row!.value).padStart(width, '0')}`;
+    const [row] = await sql.query<{ id: string }>(`select ${quoted(idFunction)}($1::uuid, $2) as id`, [
+      rowId,
+      entryKey,
+    ]);
+    return row!.id;
   }
 }
 
-/** The unique constraint a violation names (PostgreSQL reports it in `constraint`). */
-function constraintOf(error: UniqueConstraintViolationException): string | undefined {
-  const cause = error as unknown as { constraint?: string; message: string };
-  return cause.constraint ?? /unique constraint "([^"]+)"/.exec(cause.message)?.[1];
+const quoted = (name: string) => {
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new Error(`not an SQL name: ${name}`);
+  return `"${name}"`;
+};
+
+/** Every resource the plan points at exists and is not deleted (422 naming the element otherwise). */
+async function checkReferences(sql: SqlSession, plan: WritePlan): Promise<void> {
+  const problems = [];
+  for (const { expression, type, id } of plan.references ?? []) {
+    const [head] = isUuid(id)
+      ? await sql.query<{ deleted: boolean }>(
+          'select deleted from fhir_resources where resource_type = $1 and id = $2',
+          [type, id],
+          'fhir_reference_head',
+        )
+      : [];
+    if (!head || head.deleted)
+      problems.push({
+        expression,
+        diagnostics: `${expression}: ${type}/${id} ${head ? 'was deleted' : 'is not known'}`,
+      });
+  }
+  if (problems.length > 0) throw FhirError.unprocessable(problems);
+}
+
+interface WrittenRow {
+  snapshot: Snapshot | null;
+  version_id: number;
+  last_updated: Date | string;
+}
+
+const WRITTEN_SQL = 'select * from fhir_written($1, $2)';
+const LOCK_SQL = 'select 1 from fhir_resources where resource_type = $1 and id = $2 for update';
+const LOCKED_CURRENT_SQL = `select ${VERSION_COLUMNS}, fhir_snapshot(h.resource_type, h.id) as existing
+  from fhir_resources h
+  join fhir_resource_versions v on v.resource_type = h.resource_type and v.id = h.id and v.version_id = h.version_id
+  where h.resource_type = $1 and h.id = $2`;
+
+function checkShapes(table: string, values: Record<string, unknown>): void {
+  try {
+    assertColumnShapes(table, values);
+  } catch (error) {
+    if (error instanceof JsonbShapeError)
+      throw FhirError.unprocessable(error.problems.map((diagnostics) => ({ expression: table, diagnostics })));
+    throw error;
+  }
+}
+
+/** Errors of the database that a client's data caused, as FHIR errors; others pass unchanged. */
+function asFhirError(error: unknown): unknown {
+  if (error instanceof FhirError) return error;
+  const { code, constraint, message } = error as { code?: unknown; constraint?: string; message?: string };
+  if (code === '23505')
+    return FhirError.duplicate(duplicateMessage(constraint ?? /unique constraint "([^"]+)"/.exec(message ?? '')?.[1]));
+  // data exceptions (22xxx) and integrity violations (23xxx): the values, not the server, are wrong
+  if (typeof code === 'string' && /^2[23]/.test(code))
+    return FhirError.unprocessable([{ expression: 'resource', diagnostics: message ?? code }]);
+  return error;
 }
 
 function duplicateMessage(constraint: string | undefined): string {

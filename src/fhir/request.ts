@@ -1,6 +1,8 @@
 // Transport-free FHIR requests and responses (the REST layer's contract with src/http).
 import type { OperationOutcome } from 'fhir/r4.js';
 import type { ResourceMapping } from '../../mappings/types.js';
+import type { SearchEngine } from '../search/engine.js';
+import type { FhirAccess } from './access.js';
 import { FhirError } from './outcome.js';
 import type { Repository, StoredVersion } from './repository.js';
 
@@ -29,6 +31,11 @@ export interface FhirRequest {
   principal?: Principal;
   /** The client's address (Express req.ip, which honours TRUST_PROXY). */
   clientAddress?: string;
+  /**
+   * What the caller's token allows (D8); absent when authorization is off. Its `filter` is the
+   * search engine's access hook (src/search/access.ts): ANDed into every match, count and include.
+   */
+  access?: FhirAccess;
 }
 
 /** What an interaction tells the audit trail beyond the request itself (D9). */
@@ -54,6 +61,7 @@ export interface InteractionContext {
   repository: Repository;
   mapping: ResourceMapping;
   request: FhirRequest;
+  search: SearchEngine;
 }
 
 export const etag = (versionId: number) => `W/"${versionId}"`;

@@ -1,15 +1,20 @@
 // The FHIR REST interactions by path and method (http://hl7.org/fhir/R4/http.html), transport-free:
 // the HTTP layer hands in a FhirRequest and path segments and sends back the FhirResponse.
+import { randomBytes } from 'node:crypto';
 import type { MapContext, Interaction, ResourceMapping } from '../../mappings/types.js';
-import { auditEventQuery, checkAuditEventRead } from '../audit/audit-event-access.js';
+import { withAuditEventRule } from '../audit/audit-event-access.js';
+import { assertVisible, assertWritten } from './access.js';
 import { history } from './interactions/history.js';
 import { read, vread } from './interactions/read.js';
+import { searchSystem } from './interactions/search-system.js';
+import { patientMatch } from './operations/patient-match.js';
 import { searchType } from './interactions/search-type.js';
 import { validateOperation } from './interactions/validate-operation.js';
 import { conditionalDelete, conditionalUpdate, create, patch, remove, update } from './interactions/write.js';
 import { FhirError } from './outcome.js';
 import type { Repository } from './repository.js';
 import type { FhirRequest, FhirResponse, InteractionContext } from './request.js';
+import { SearchEngine, type SearchSettings } from '../search/engine.js';
 
 export interface RoutedRequest extends FhirRequest {
   segments: string[];
@@ -19,21 +24,44 @@ export interface FhirRouter {
   handle(request: RoutedRequest): Promise<FhirResponse>;
   /** A low-cardinality label of the route a request takes, for metrics. */
   label(segments: string[]): string;
+  /** A request refused before it reached handle (authentication): the audit trail records it. */
+  refused?(request: RoutedRequest, error: unknown): void;
 }
 
 export function createFhirRouter(
   mappings: readonly ResourceMapping[],
   newRepository: () => Repository,
   ctx: MapContext,
+  /** Page sizes and the cursor secret; without them, defaults and a secret of this process only. */
+  searchSettings: SearchSettings = { defaultCount: 20, maxCount: 1000, cursorSecret: randomBytes(32).toString('hex') },
 ): FhirRouter {
   const byType = new Map(mappings.map((m) => [m.resourceType as string, m]));
+  const search = new SearchEngine(byType, ctx, searchSettings);
+  const searchable = mappings.filter((m) => m.interactions.includes('search-type'));
   const ALLOWED: Record<string, readonly string[]> = {};
 
-  function requireInteraction(mapping: ResourceMapping, interaction: Interaction, method: string) {
+  function requireInteraction(
+    mapping: ResourceMapping,
+    interaction: Interaction,
+    method: string,
+    request: RoutedRequest,
+  ) {
     if (!mapping.interactions.includes(interaction))
       throw FhirError.methodNotAllowed(
         `${mapping.resourceType} does not support ${interaction} (${method})`,
         ALLOWED[mapping.resourceType] ?? ['GET'],
+      );
+    request.access?.check(mapping, interaction);
+  }
+
+  /** Type and system history read fhir_resource_versions only, so they serve only tokens that see every row. */
+  function unfilteredHistory(mapping: ResourceMapping, request: RoutedRequest) {
+    request.access?.check(mapping, 'history-type');
+    if (request.access?.filter(mapping, 'history-type'))
+      throw new FhirError(
+        'forbidden',
+        'FHIR-0403',
+        `history of all ${mapping.resourceType} resources is not available to a token limited to a patient compartment or by scope restrictions`,
       );
   }
 
@@ -61,27 +89,38 @@ export function createFhirRouter(
       return vid === undefined ? `/${t}/:id/${op}` : `/${t}/:id/${op}/:vid`;
     },
 
-    async handle(request) {
+    async handle(incoming) {
+      // D9: the AuditEvent rule of the principal joins the token's access
+      const access = incoming.principal
+        ? withAuditEventRule(incoming.access, incoming.principal, ctx)
+        : incoming.access;
+      const request: RoutedRequest =
+        access === incoming.access ? incoming : { ...incoming, ...(access ? { access } : {}) };
       const repository = newRepository();
       const { segments, method } = request;
       const [type, id, op, vid] = segments;
       const path = `/${segments.join('/')}`;
       if (type === '_history' && segments.length === 1) {
         if (method !== 'GET') throw notAllowed(method, path, ['GET']);
+        for (const m of mappings) unfilteredHistory(m, request);
         return history(repository, byType, request, {});
       }
-      const mapping = type ? byType.get(type) : undefined;
+      if (type === undefined || (type === '_search' && segments.length === 1)) {
+        const allowed = type === undefined ? ['GET', 'HEAD'] : ['POST'];
+        if (!allowed.includes(method)) throw notAllowed(method, path, allowed);
+        return searchSystem(repository, search, searchable, request);
+      }
+      const mapping = byType.get(type);
       if (!mapping)
         throw FhirError.notFound(
           `no FHIR route for ${method} ${path}: ${type ?? ''} is not a resource type this server serves`,
         );
-      // D9: AuditEvents are for auditors, and for a patient about their own record (writes are 405 anyway)
-      const reading = method === 'GET' || method === 'HEAD' || id === '_search';
-      const auditEvents = mapping.resourceType === 'AuditEvent' && request.principal !== undefined && reading;
-      const context: InteractionContext = {
-        repository,
-        mapping,
-        request: auditEvents ? { ...request, query: auditEventQuery(request.principal, request.query) } : request,
+      const context: InteractionContext = { repository, mapping, request, search };
+      if (access)
+        repository.afterWrite = (em, written, writtenId, created) =>
+          assertWritten(em, written, writtenId, access, created ? 'create' : 'update');
+      const visible = async (interaction: Interaction) => {
+        await assertVisible(() => repository.entityManager, mapping, id!, access, interaction);
       };
       if (segments.length > 4) throw FhirError.notFound(`no FHIR route for ${method} ${path}`);
 
@@ -89,16 +128,16 @@ export function createFhirRouter(
         switch (method) {
           case 'GET':
           case 'HEAD':
-            requireInteraction(mapping, 'search-type', method);
+            requireInteraction(mapping, 'search-type', method, request);
             return searchType(context, ctx);
           case 'POST':
-            requireInteraction(mapping, 'create', method);
+            requireInteraction(mapping, 'create', method, request);
             return create(context, ctx);
           case 'PUT':
-            requireInteraction(mapping, 'update', method);
+            requireInteraction(mapping, 'update', method, request);
             return conditionalUpdate(context, ctx);
           case 'DELETE':
-            requireInteraction(mapping, 'delete', method);
+            requireInteraction(mapping, 'delete', method, request);
             return conditionalDelete(context, ctx);
           default:
             throw notAllowed(method, path, ['GET', 'POST', 'PUT', 'DELETE']);
@@ -106,13 +145,19 @@ export function createFhirRouter(
       }
       if (id === '_search' && segments.length === 2) {
         if (method !== 'POST') throw notAllowed(method, path, ['POST']);
-        requireInteraction(mapping, 'search-type', method);
+        requireInteraction(mapping, 'search-type', method, request);
         return searchType(context, ctx);
       }
       if (id === '_history' && segments.length === 2) {
         if (method !== 'GET') throw notAllowed(method, path, ['GET']);
-        requireInteraction(mapping, 'history-type', method);
+        requireInteraction(mapping, 'history-type', method, request);
+        unfilteredHistory(mapping, request);
         return history(repository, byType, request, { type: mapping.resourceType });
+      }
+      if (id === '$match' && segments.length === 2 && mapping.resourceType === 'Patient') {
+        if (method !== 'POST') throw notAllowed(method, path, ['POST']);
+        requireInteraction(mapping, 'search-type', method, request);
+        return patientMatch(context);
       }
       if (id === '$validate' && segments.length === 2) {
         if (method !== 'POST') throw notAllowed(method, path, ['POST']);
@@ -124,25 +169,31 @@ export function createFhirRouter(
         switch (method) {
           case 'GET':
           case 'HEAD':
-            requireInteraction(mapping, 'read', method);
-            if (auditEvents) {
-              const response = await read(context, id);
-              await checkAuditEventRead(request.principal, repository.entityManager, mapping, id);
-              return response;
-            }
+            requireInteraction(mapping, 'read', method, request);
+            await visible('read');
             return read(context, id);
           case 'PUT':
-            requireInteraction(mapping, 'update', method);
+            requireInteraction(mapping, 'update', method, request);
+            await visible('update');
             return update(context, id);
           case 'PATCH':
-            requireInteraction(mapping, 'patch', method);
+            requireInteraction(mapping, 'patch', method, request);
+            await visible('patch');
             return patch(context, id);
           case 'DELETE':
-            requireInteraction(mapping, 'delete', method);
+            requireInteraction(mapping, 'delete', method, request);
+            await visible('delete');
             return remove(context, id);
           default:
             throw notAllowed(method, path, ALLOWED[mapping.resourceType] as string[]);
         }
+      }
+      if (type === 'Patient' && op !== undefined && vid === undefined && byType.has(op)) {
+        // compartment search (http://hl7.org/fhir/R4/http.html#vsearch)
+        if (method !== 'GET' && method !== 'HEAD') throw notAllowed(method, path, ['GET']);
+        const member = byType.get(op)!;
+        requireInteraction(member, 'search-type', method, request);
+        return searchType({ ...context, mapping: member }, ctx, { type: 'Patient', id });
       }
       if (op === '$validate' && vid === undefined) {
         if (method !== 'POST' && method !== 'GET') throw notAllowed(method, path, ['GET', 'POST']);
@@ -151,12 +202,14 @@ export function createFhirRouter(
       if (op === '_history') {
         if (method !== 'GET' && method !== 'HEAD') throw notAllowed(method, path, ['GET']);
         if (vid === undefined) {
-          requireInteraction(mapping, 'history-instance', method);
+          requireInteraction(mapping, 'history-instance', method, request);
+          await visible('history-instance');
           const current = await repository.current(mapping, id);
           if (!current) throw FhirError.notFound(`${mapping.resourceType}/${id} is not known`);
           return history(repository, byType, request, { type: mapping.resourceType, id });
         }
-        requireInteraction(mapping, 'vread', method);
+        requireInteraction(mapping, 'vread', method, request);
+        await visible('vread');
         return vread(context, id, vid);
       }
       throw FhirError.notFound(`no FHIR route for ${method} ${path}`);

@@ -3,15 +3,17 @@
 import cors from 'cors';
 import express, { type Express } from 'express';
 import type { CapabilityStatement } from 'fhir/r4.js';
-import helmet from 'helmet';
+import type { AuthorizationServer } from '../auth/authorization-server.js';
 import type { Config } from '../config.js';
 import { FhirError } from '../fhir/outcome.js';
 import type { Logger } from '../log.js';
+import { authRoutes, discoveryRoutes, oauthErrors } from './auth-routes.js';
 import { fhirRoutes, type FhirRouteDeps } from './fhir-routes.js';
 import { healthRoutes, type HealthProbe } from './health.js';
 import type { Metrics } from './metrics.js';
 import { errorHandler } from './middleware/errors.js';
 import { requestContext } from './middleware/request-context.js';
+import { securityHeaders } from './middleware/security-headers.js';
 
 export interface AppDeps {
   config: Config;
@@ -20,6 +22,8 @@ export interface AppDeps {
   health: HealthProbe;
   capabilityStatement: CapabilityStatement;
   fhirRouter: FhirRouteDeps['router'];
+  /** D8: present when AUTH_MODE=smart. */
+  authorizationServer?: AuthorizationServer;
 }
 
 const EXPOSED_HEADERS = [
@@ -53,7 +57,7 @@ export function createApp(deps: AppDeps): Express {
 
   app.use(requestContext(deps.logger));
   app.use(deps.metrics.middleware);
-  app.use(helmet());
+  app.use(securityHeaders);
   app.use(
     cors({
       origin: config.corsOrigins === '*' ? '*' : config.corsOrigins,
@@ -76,13 +80,24 @@ export function createApp(deps: AppDeps): Express {
   app.get('/metrics', async (_req, res) => {
     res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
   });
+  const auth = deps.authorizationServer;
+  if (auth) {
+    app.use(discoveryRoutes(auth, config.fhirBasePath));
+    app.use(new URL(config.auth.issuer).pathname, authRoutes(auth, new URL(config.auth.issuer).pathname));
+  }
   app.use(
     config.fhirBasePath,
-    fhirRoutes({ capabilityStatement: deps.capabilityStatement, baseUrl: config.fhirBaseUrl, router: deps.fhirRouter }),
+    fhirRoutes({
+      capabilityStatement: deps.capabilityStatement,
+      baseUrl: config.fhirBaseUrl,
+      router: deps.fhirRouter,
+      ...(auth ? { authenticate: (authorization: string | undefined) => auth.bearer(authorization) } : {}),
+    }),
   );
   app.use((req) => {
     throw FhirError.notFound(`no route for ${req.method} ${req.originalUrl.split('?')[0]}`);
   });
+  if (auth) app.use(new URL(config.auth.issuer).pathname, oauthErrors);
   app.use(errorHandler);
   return app;
 }

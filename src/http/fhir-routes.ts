@@ -2,6 +2,7 @@
 // other interaction through the transport-free FHIR router.
 import { Router, type Request, type Response } from 'express';
 import type { CapabilityStatement } from 'fhir/r4.js';
+import type { BearerResult } from '../auth/authorization-server.js';
 import { FhirError } from '../fhir/outcome.js';
 import type { FhirResponse, Query } from '../fhir/request.js';
 import type { RoutedRequest } from '../fhir/router.js';
@@ -10,7 +11,26 @@ import { fhirContentNegotiation } from './middleware/fhir-content.js';
 export interface FhirRouteDeps {
   capabilityStatement: CapabilityStatement;
   baseUrl: string;
-  router: { handle(request: RoutedRequest): Promise<FhirResponse>; label(segments: string[]): string };
+  router: {
+    handle(request: RoutedRequest): Promise<FhirResponse>;
+    label(segments: string[]): string;
+    /** D9: a request refused before it reached handle (no or a bad token). */
+    refused?(request: RoutedRequest, error: unknown): void;
+  };
+  /** D8: the bearer check; absent when authorization is off. */
+  authenticate?: (authorization: string | undefined) => Promise<BearerResult>;
+}
+
+/** No token: 401 with WWW-Authenticate (RFC 6750 §3); a bad one also names invalid_token. */
+async function accessOf(deps: FhirRouteDeps, req: Request) {
+  if (!deps.authenticate) return undefined;
+  const result = await deps.authenticate(req.get('authorization'));
+  if (result.ok) return { access: result.access, principal: result.principal };
+  const challenge =
+    result.error === 'missing'
+      ? 'Bearer realm="fhir"'
+      : `Bearer realm="fhir", error="invalid_token", error_description="${result.reason}"`;
+  throw new FhirError('login', 'FHIR-0401', result.reason, { headers: { 'WWW-Authenticate': challenge } });
 }
 
 function only(...methods: string[]) {
@@ -45,13 +65,19 @@ function segmentsOf(req: Request): string[] {
 }
 
 export function send(res: Response, response: FhirResponse, pretty: boolean): void {
-  res.status(response.status);
-  if (response.headers) res.set(response.headers);
-  if (response.text === undefined && response.json === undefined) return void res.end();
+  if (response.headers) for (const [name, value] of Object.entries(response.headers)) res.setHeader(name, value);
+  if (response.text === undefined && response.json === undefined) {
+    res.statusCode = response.status;
+    return void res.end();
+  }
   let text = response.text ?? JSON.stringify(response.json, null, pretty ? 2 : undefined);
   if (pretty && response.text !== undefined) text = JSON.stringify(JSON.parse(text), null, 2);
-  res.setHeader('Content-Type', 'application/fhir+json; charset=utf-8');
-  res.send(text);
+  // written directly: Express's send would re-derive type, length and freshness for every body
+  res.writeHead(response.status, {
+    'Content-Type': 'application/fhir+json; charset=utf-8',
+    'Content-Length': Buffer.byteLength(text),
+  });
+  res.end(res.req.method === 'HEAD' ? undefined : text);
 }
 
 export function fhirRoutes(deps: FhirRouteDeps): Router {
@@ -72,16 +98,25 @@ export function fhirRoutes(deps: FhirRouteDeps): Router {
       Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : v]),
     );
     const body = req.is('application/x-www-form-urlencoded') ? undefined : req.body;
-    const response = await fhir.handle({
+    const query = queryOf(req);
+    const request: RoutedRequest = {
       method: req.method,
       segments,
       baseUrl: deps.baseUrl,
-      query: queryOf(req),
+      query,
       headers,
       body,
       clientAddress: req.ip,
-    });
-    send(res, response, req.query._pretty === 'true');
+    };
+    let caller: Awaited<ReturnType<typeof accessOf>>;
+    try {
+      caller = await accessOf(deps, req);
+    } catch (error) {
+      fhir.refused?.(request, error);
+      throw error;
+    }
+    const response = await fhir.handle(caller ? { ...request, ...caller } : request);
+    send(res, response, query._pretty === 'true');
   });
   return router;
 }

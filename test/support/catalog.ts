@@ -14,7 +14,12 @@ const byText = (a: unknown, b: unknown) => (String(a) < String(b) ? -1 : String(
 
 const RULE: Record<string, string> = { a: 'no action', r: 'restrict', c: 'cascade', n: 'set null', d: 'set default' };
 
-export async function describeTables(query: Query, tables: readonly string[]): Promise<string[]> {
+/** `ownIndexes`: include the server's own indexes (named fhir_...), which the document does not list. */
+export async function describeTables(
+  query: Query,
+  tables: readonly string[],
+  options: { ownIndexes?: boolean } = {},
+): Promise<string[]> {
   const lines: string[] = [];
   for (const table of tables) {
     lines.push(`table ${table}`);
@@ -68,9 +73,9 @@ export async function describeTables(query: Query, tables: readonly string[]): P
          join pg_class i on i.oid = ix.indexrelid
          join pg_am am on am.oid = i.relam
         where ix.indrelid = format('public.%I', $1::text)::regclass
-          and i.relname not like 'fhir\\_%' -- the server's own indexes (D1 allows them), not the document's
-          and not exists (select 1 from pg_constraint con where con.conindid = ix.indexrelid)`,
-      [table],
+          and not exists (select 1 from pg_constraint con where con.conindid = ix.indexrelid)
+          and (i.relname not like 'fhir\\_%' or $2::boolean)`,
+      [table, options.ownIndexes === true],
     );
     indexes.sort((a, b) => byText(a.name, b.name));
     for (const i of indexes) {

@@ -12,6 +12,7 @@ describe('configuration (src/config.ts)', () => {
     expect(config.fhirBaseUrl).to.equal('http://localhost:8080/fhir');
     expect(config.logLevel).to.equal('info');
     expect(config.corsOrigins).to.equal('*');
+    expect(config.hospitalTimeZone).to.equal('UTC');
   });
 
   it('reads every documented variable', () => {
@@ -28,6 +29,7 @@ describe('configuration (src/config.ts)', () => {
       SEED_DEMO: 'true',
       SEED_DEMO_PATIENTS: '5',
       DB_POOL_MAX: '20',
+      HOSPITAL_TIME_ZONE: 'Europe/Berlin',
     });
     expect(config).to.include({
       port: 9000,
@@ -41,6 +43,7 @@ describe('configuration (src/config.ts)', () => {
       seedDemo: 'true',
       seedDemoPatients: 5,
       dbPoolMax: 20,
+      hospitalTimeZone: 'Europe/Berlin',
     });
     expect(config.corsOrigins).to.deep.equal(['https://a.example.org', 'https://b.example.org:8443']);
   });
@@ -57,6 +60,7 @@ describe('configuration (src/config.ts)', () => {
     ['BODY_LIMIT', 'huge', /BODY_LIMIT: must be a size/],
     ['MIGRATE_ON_START', 'maybe', /MIGRATE_ON_START: must be true or false/],
     ['SEED_DEMO', 'sometimes', /SEED_DEMO: must be one of auto, true, false/],
+    ['HOSPITAL_TIME_ZONE', 'Mars/Olympus', /HOSPITAL_TIME_ZONE: must be an IANA time zone/],
   ];
   for (const [name, value, message] of bad)
     it(`refuses ${name}=${value} with a message naming the variable`, () => {

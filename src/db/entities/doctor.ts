@@ -11,6 +11,10 @@ export const Doctor = defineEntity({
     { name: 'idx_doctors_userId', properties: ['userId'] },
     { name: 'idx_doctors_specialization', properties: ['specialization'] },
     { name: 'idx_doctors_licenseNumber', properties: ['licenseNumber'] },
+    {
+      name: 'fhir_search_doctors_doctorid',
+      expression: 'create index "fhir_search_doctors_doctorid" on "doctors" ("doctorId")',
+    },
   ],
   properties: {
     id: p.uuid().primary().defaultRaw('gen_random_uuid()'),

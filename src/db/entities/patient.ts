@@ -9,6 +9,10 @@ export const Patient = defineEntity({
     { name: 'idx_patients_userId', properties: ['userId'] },
     { name: 'idx_patients_bloodType', properties: ['bloodType'] },
     { name: 'idx_patients_createdAt', properties: ['createdAt'] },
+    {
+      name: 'fhir_search_patients_mrn',
+      expression: 'create index "fhir_search_patients_mrn" on "patients" ("patientId")',
+    },
   ],
   properties: {
     id: p.uuid().primary().defaultRaw('gen_random_uuid()'),

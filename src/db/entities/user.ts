@@ -12,6 +12,24 @@ export const User = defineEntity({
       name: 'idx_users_deletedAt',
       expression: 'create index "idx_users_deletedAt" on "users" ("deletedAt") where "deletedAt" is null',
     },
+    // the server's own search indexes (SearchIndexes migration)
+    {
+      name: 'fhir_search_users_family',
+      expression: 'create index "fhir_search_users_family" on "users" (fhir_fold("lastName") text_pattern_ops)',
+    },
+    {
+      name: 'fhir_search_users_given',
+      expression: 'create index "fhir_search_users_given" on "users" (fhir_fold("firstName") text_pattern_ops)',
+    },
+    { name: 'fhir_search_users_email', expression: 'create index "fhir_search_users_email" on "users" (lower(email))' },
+    {
+      name: 'fhir_search_users_phone',
+      expression: 'create index "fhir_search_users_phone" on "users" ("phoneNumber")',
+    },
+    {
+      name: 'fhir_search_users_birthdate',
+      expression: 'create index "fhir_search_users_birthdate" on "users" ("dateOfBirth")',
+    },
   ],
   properties: {
     id: p.uuid().primary().defaultRaw('gen_random_uuid()'),

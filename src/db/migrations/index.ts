@@ -3,11 +3,19 @@ import type { MigrationObject } from '@mikro-orm/core';
 import { Migration20261201000000InitialSchema } from './Migration20261201000000InitialSchema.js';
 import { Migration20261201000100ResourceVersions } from './Migration20261201000100ResourceVersions.js';
 import { Migration20261202000000SnapshotByType } from './Migration20261202000000SnapshotByType.js';
+import { Migration20261202000010WriteFunctions } from './Migration20261202000010WriteFunctions.js';
+import { Migration20261202000100SearchIndexes } from './Migration20261202000100SearchIndexes.js';
 import { Migration20261202000200AuditEvent } from './Migration20261202000200AuditEvent.js';
+import { Migration20261202000400ClinicalMappings } from './Migration20261202000400ClinicalMappings.js';
+import { Migration20261202000300SmartClients } from './Migration20261202000300SmartClients.js';
 
 export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261201000000InitialSchema', class: Migration20261201000000InitialSchema },
   { name: 'Migration20261201000100ResourceVersions', class: Migration20261201000100ResourceVersions },
   { name: 'Migration20261202000000SnapshotByType', class: Migration20261202000000SnapshotByType },
+  { name: 'Migration20261202000010WriteFunctions', class: Migration20261202000010WriteFunctions },
+  { name: 'Migration20261202000100SearchIndexes', class: Migration20261202000100SearchIndexes },
   { name: 'Migration20261202000200AuditEvent', class: Migration20261202000200AuditEvent },
+  { name: 'Migration20261202000400ClinicalMappings', class: Migration20261202000400ClinicalMappings },
+  { name: 'Migration20261202000300SmartClients', class: Migration20261202000300SmartClients },
 ];

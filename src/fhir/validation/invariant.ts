@@ -5,6 +5,7 @@ import fhirpath from 'fhirpath';
 import r4model from 'fhirpath/fhir-context/r4';
 import type { ElementDefinitionConstraint } from 'fhir/r4.js';
 import { pathSegments, select } from './element-path.js';
+import { fastInvariant } from './length-invariant.js';
 import type { ElementRule, ValidationIssue } from './issue.js';
 
 export interface Invariant {
@@ -51,8 +52,13 @@ function invariantRule(
     throw new Error(`${profile}: constraint ${key} on ${path} does not compile: ${reason}`, { cause: error });
   }
   const severity = constraint.severity === 'warning' ? 'warning' : 'error';
+  const fast = fastInvariant(expression);
   return (node, expression) =>
     select({ value: node, expression }, segments).flatMap(({ value, expression: at }): ValidationIssue[] => {
+      const decided = fast?.(value);
+      if (decided === true) return [];
+      if (decided === false)
+        return [{ severity, code: 'invariant', diagnostics: `${at} fails ${key}: ${human}`, expression: [at] }];
       let result: unknown[];
       try {
         result = evaluate(value);

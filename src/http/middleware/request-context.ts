@@ -26,12 +26,15 @@ export function requestContext(logger: Logger) {
   return (req: Request, res: Response, next: NextFunction) => {
     const offered = req.get('x-request-id');
     const requestId = offered && CLIENT_ID.test(offered) ? offered : randomUUID();
-    const log = logger.child({ reqId: requestId });
-    Object.assign(res.locals, { requestId, log } satisfies RequestLocals);
+    // the child logger is made when a line is written, not for every request
+    let log: Logger | undefined;
+    Object.defineProperty(res.locals, 'log', { get: () => (log ??= logger.child({ reqId: requestId })) });
+    res.locals.requestId = requestId;
     res.setHeader('X-Request-Id', requestId);
     const started = process.hrtime.bigint();
     res.on('finish', () => {
-      log.info(
+      if (!logger.isLevelEnabled('info')) return;
+      locals(res).log.info(
         {
           method: req.method,
           path: req.originalUrl.split('?')[0],

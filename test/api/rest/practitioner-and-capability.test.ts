@@ -102,7 +102,11 @@ describe('REST › Practitioner, PractitionerRole, SSN, $validate and metadata',
       const r = resources.find((x) => x.type === mapping.resourceType);
       expect(r.interaction.map((i: any) => i.code)).to.deep.equal([...mapping.interactions]);
       expect(r.profile).to.equal(mapping.profile);
-      expect(r.searchParam.map((p: any) => p.name)).to.deep.equal(['_id', ...Object.keys(mapping.search)]);
+      expect(r.searchParam.map((p: any) => p.name)).to.deep.equal([
+        '_id',
+        '_lastUpdated',
+        ...Object.keys(mapping.search),
+      ]);
     }
     const role = resources.find((r) => r.type === 'PractitionerRole');
     expect(role.conditionalDelete).to.equal('not-supported');

@@ -16,6 +16,11 @@ const PATIENT = `${BASE}/patient`;
 const PRACTITIONER = `${BASE}/practitioner`;
 const PRACTITIONER_ROLE = `${BASE}/practitioner-role`;
 const AUDIT_EVENT = `${BASE}/audit-event`;
+const APPOINTMENT = `${BASE}/appointment`;
+const INVOICE = `${BASE}/invoice`;
+const ENCOUNTER = `${BASE}/encounter`;
+const MEDICATION = `${BASE}/medication`;
+const MEDICATION_REQUEST = `${BASE}/medication-request`;
 const SPECIALIZATION = `${BASE}/practitioner-specialization`;
 const MARITAL = 'http://terminology.hl7.org/CodeSystem/v3-MaritalStatus';
 
@@ -186,7 +191,17 @@ describe('validation (http://hl7.org/fhir/R4/validation.html)', () => {
 
   describe('profiles (http://hl7.org/fhir/R4/profiling.html)', () => {
     it('knownProfiles lists the canonical URLs of the resource profiles in profiles/', () => {
-      expect(knownProfiles()).to.deep.equal([AUDIT_EVENT, PATIENT, PRACTITIONER, PRACTITIONER_ROLE]);
+      expect(knownProfiles()).to.deep.equal([
+        APPOINTMENT,
+        AUDIT_EVENT,
+        ENCOUNTER,
+        INVOICE,
+        MEDICATION,
+        MEDICATION_REQUEST,
+        PATIENT,
+        PRACTITIONER,
+        PRACTITIONER_ROLE,
+      ]);
     });
 
     it('an unknown profile gives one not-supported issue', () => {

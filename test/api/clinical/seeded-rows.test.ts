@@ -1,0 +1,59 @@
+// Every row the seed writes (src/seed) renders as a valid resource of its profile, and the
+// writable ones go back through FHIR without changing the row (D4, D5).
+import { expect } from 'chai';
+import { startTestServer, type TestServer } from '../../support/server.js';
+import { putBack } from './clinical-fixtures.js';
+
+/** type, its ids, and for writable ones the SQL of the row it is stored in ($1: the resource id). */
+const TYPES: [type: string, rows: string, row?: string][] = [
+  [
+    'Appointment',
+    'select id from appointments',
+    `select to_jsonb(t) - 'updatedAt' as row from appointments t where id = $1`,
+  ],
+  ['Encounter', `select id from appointments where status = 'completed'`],
+  ['Medication', 'select id from medicines', `select to_jsonb(t) - 'updatedAt' as row from medicines t where id = $1`],
+  [
+    'MedicationRequest',
+    'select id from fhir_prescription_entries',
+    `select to_jsonb(t) - 'updatedAt' as row from prescriptions t
+       where id = (select prescription_id from fhir_prescription_entries where id = $1)`,
+  ],
+  ['Invoice', 'select id from invoices', `select to_jsonb(t) - 'updatedAt' as row from invoices t where id = $1`],
+];
+
+describe('seeded rows through the clinical mappings', function () {
+  this.timeout(600000);
+  let server: TestServer;
+  before(async () => {
+    server = await startTestServer({
+      SEED_DEMO: 'true',
+      SEED_DEMO_PATIENTS: '12',
+      HOSPITAL_TIME_ZONE: 'America/Chicago',
+    });
+  });
+  after(() => server?.stop());
+
+  for (const [type, rows, rowSql] of TYPES)
+    it(`every seeded ${type} has a version, reads, and is valid against its profile${rowSql ? '; a PUT of it leaves the row as it was' : ''}`, async () => {
+      const { rows: ids } = await server.sql.query<{ id: string }>(rows);
+      expect(ids.length, `seeded ${type} rows`).to.be.greaterThan(0);
+      const { rows: heads } = await server.sql.query(
+        'select count(*)::int as n from fhir_resources where resource_type = $1 and not deleted',
+        [type],
+      );
+      expect(heads[0].n).to.equal(ids.length);
+      for (const { id } of ids) {
+        const outcome = await server.call('GET', `/${type}/${id}/$validate`);
+        expect(outcome.status, outcome.text).to.equal(200);
+        const errors = outcome.body.issue.filter((i: any) => i.severity === 'error' || i.severity === 'fatal');
+        expect(errors, `${type}/${id}`).to.deep.equal([]);
+        if (!rowSql) continue;
+        const rowOf = async () => (await server.sql.query(rowSql, [id])).rows[0].row;
+        const before = await rowOf();
+        const { put } = await putBack(server, type, id);
+        expect(put.status, `${type}/${id}: ${put.text}`).to.equal(200);
+        expect(await rowOf(), `${type}/${id}`).to.deep.equal(before);
+      }
+    });
+});
