@@ -8,6 +8,7 @@ import { medicationMapping } from './medication.js';
 import { patientMapping } from './patient.js';
 import { practitionerRoleMapping } from './practitioner-role.js';
 import { practitionerMapping } from './practitioner.js';
+import { scheduleMapping } from './schedule.js';
 import type { ResourceMapping } from './types.js';
 
 export const mappings: readonly ResourceMapping[] = [
@@ -19,5 +20,6 @@ export const mappings: readonly ResourceMapping[] = [
   invoiceMapping,
   medicationMapping,
   medicationRequestMapping,
+  scheduleMapping,
   auditEventMapping,
 ] as unknown as ResourceMapping[];

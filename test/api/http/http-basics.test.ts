@@ -112,9 +112,12 @@ describe('HTTP basics (http.html)', function () {
     expect(other.headers.get('access-control-allow-origin')).to.equal(null);
   });
 
-  it('sets security headers (helmet) and a request id, echoing a sane client id', async () => {
+  it('sets the security headers of a JSON API and a request id, echoing a sane client id', async () => {
     const res = await fetch(`${base}/metadata`, { headers: { 'x-request-id': 'abc-123' } });
     expect(res.headers.get('x-content-type-options')).to.equal('nosniff');
+    expect(res.headers.get('content-security-policy')).to.equal("default-src 'none'; frame-ancestors 'none'");
+    expect(res.headers.get('x-frame-options')).to.equal('DENY');
+    expect(res.headers.get('strict-transport-security')).to.match(/^max-age=\d+/);
     expect(res.headers.get('x-powered-by')).to.equal(null);
     expect(res.headers.get('x-request-id')).to.equal('abc-123');
     const generated = await fetch(`${base}/metadata`, { headers: { 'x-request-id': 'bad id\twith spaces' } });

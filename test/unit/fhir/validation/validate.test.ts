@@ -17,6 +17,7 @@ const PRACTITIONER = `${BASE}/practitioner`;
 const PRACTITIONER_ROLE = `${BASE}/practitioner-role`;
 const AUDIT_EVENT = `${BASE}/audit-event`;
 const APPOINTMENT = `${BASE}/appointment`;
+const SCHEDULE = `${BASE}/schedule`;
 const INVOICE = `${BASE}/invoice`;
 const ENCOUNTER = `${BASE}/encounter`;
 const MEDICATION = `${BASE}/medication`;
@@ -201,6 +202,7 @@ describe('validation (http://hl7.org/fhir/R4/validation.html)', () => {
         PATIENT,
         PRACTITIONER,
         PRACTITIONER_ROLE,
+        SCHEDULE,
       ]);
     });
 
