@@ -91,30 +91,30 @@ export function fhirRoutes(deps: FhirRouteDeps): Router {
   router.all('/metadata', only('GET', 'HEAD'));
 
   router.use(async (req, res) => {
-    const segments = segmentsOf(req);
     const fhir = deps.router;
-    res.locals.routeLabel = `${req.baseUrl}${fhir.label(segments)}`;
-    const headers = Object.fromEntries(
-      Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : v]),
-    );
-    const body = req.is('application/x-www-form-urlencoded') ? undefined : req.body;
     const query = queryOf(req);
-    const request: RoutedRequest = {
+    const requestOf = (segments: string[]): RoutedRequest => ({
       method: req.method,
       segments,
       baseUrl: deps.baseUrl,
       query,
-      headers,
-      body,
+      headers: Object.fromEntries(
+        Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : v]),
+      ),
+      body: req.is('application/x-www-form-urlencoded') ? undefined : req.body,
       clientAddress: req.ip,
-    };
+    });
     let caller: Awaited<ReturnType<typeof accessOf>>;
     try {
       caller = await accessOf(deps, req);
     } catch (error) {
-      fhir.refused?.(request, error);
+      // D9: refusals for a missing or bad token are audited too (the path as sent)
+      fhir.refused?.(requestOf(req.path.split('/').filter(Boolean)), error);
       throw error;
     }
+    const segments = segmentsOf(req);
+    res.locals.routeLabel = `${req.baseUrl}${fhir.label(segments)}`;
+    const request = requestOf(segments);
     const response = await fhir.handle(caller ? { ...request, ...caller } : request);
     send(res, response, query._pretty === 'true');
   });
