@@ -3,11 +3,13 @@
 //   foundation      cold start and seed throughput, embedded and PostgreSQL (bench/foundation.ts)
 //   search          FHIR search over 100,000 patients against a bare node:http baseline (bench/search.ts)
 //   auth            the cost of SMART authorization on reads; token endpoint throughput (bench/auth.ts)
+//   audit           Patient read with auditing on and off; backup and verified restore times (bench/audit.ts)
 const scenarios: Record<string, () => Promise<(args: string[]) => Promise<void>>> = {
   rest: async () => (await import('./rest.js')).runRest,
   foundation: async () => (await import('./foundation.js')).runFoundation,
   search: async () => (await import('./search.js')).runSearchBench,
   auth: async () => (await import('./auth.js')).runAuth,
+  audit: async () => (await import('./audit.js')).runAudit,
 };
 
 const argv = process.argv.slice(2);

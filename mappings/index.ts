@@ -1,5 +1,6 @@
 // The registry: the ordered list of resource mappings. Everything else iterates it (D6).
 import { appointmentMapping } from './appointment.js';
+import { auditEventMapping } from './audit-event.js';
 import { encounterMapping } from './encounter.js';
 import { invoiceMapping } from './invoice.js';
 import { medicationRequestMapping } from './medication-request.js';
@@ -20,4 +21,5 @@ export const mappings: readonly ResourceMapping[] = [
   medicationMapping,
   medicationRequestMapping,
   scheduleMapping,
+  auditEventMapping,
 ] as unknown as ResourceMapping[];

@@ -137,6 +137,11 @@ export interface ResourceMapping<R extends FhirResource = FhirResource> {
     id: string;
     /** The parent table and the root column that references it (users for Patient). */
     parent?: { table: string; link: string };
+    /**
+     * Rows that are never changed (audit_logs): no triggers and no version rows; each row is one
+     * version (1), read on demand, last updated at this column's time (a TIMESTAMP holding UTC).
+     */
+    appendOnly?: { lastUpdated: string };
     /** New rows: a business number assigned when the client supplies none. */
     numbering?: { table: string; column: string; prefix: string; width: number; sequence: string };
     /**

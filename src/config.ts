@@ -50,6 +50,12 @@ export interface Config {
     /** RFC 7591 dynamic client registration at /auth/register. */
     dynamicRegistration: boolean;
   };
+  /** D9: every FHIR interaction writes an audit_logs row. */
+  auditEnabled: boolean;
+  /** How often the server applies the Data Retention Policy itself; undefined: never (npm run retention). */
+  retentionIntervalMs: number | undefined;
+  /** Where npm run backup writes and rotates its backups. */
+  backupDir: string;
 }
 
 export class ConfigError extends Error {
@@ -159,6 +165,15 @@ function encryptionKey(env: Env): Buffer | undefined {
   return key;
 }
 
+function interval(env: Env, name: string): number | undefined {
+  const raw = read(env, name)?.toLowerCase();
+  if (raw === undefined || raw === 'off') return undefined;
+  const match = /^(\d+)(m|h|d)$/.exec(raw);
+  if (!match || Number(match[1]) === 0)
+    throw new ConfigError(name, `must be off or an interval such as 30m, 12h or 1d, got "${raw}"`);
+  return Number(match[1]) * { m: 60_000, h: 3_600_000, d: 86_400_000 }[match[2] as 'm' | 'h' | 'd'];
+}
+
 function searchSettings(env: Env) {
   const searchMaxCount = integer(env, 'SEARCH_MAX_COUNT', 1000, 1, 10000);
   const searchDefaultCount = integer(env, 'SEARCH_DEFAULT_COUNT', 20, 1, 10000);
@@ -227,5 +242,8 @@ export function loadConfig(env: Env = process.env): Config {
       url(env, 'IDENTIFIER_NAMESPACE', ['http:', 'https:', 'urn:']) ?? 'https://fhir-interop-server.dev/fhir/sid'
     ).replace(/\/$/, ''),
     hospitalTimeZone: timeZone(env, 'HOSPITAL_TIME_ZONE', 'UTC'),
+    auditEnabled: boolean(env, 'AUDIT_ENABLED', true),
+    retentionIntervalMs: interval(env, 'RETENTION_INTERVAL'),
+    backupDir: path.resolve(read(env, 'BACKUP_DIR') ?? './backups'),
   };
 }

@@ -3,6 +3,9 @@
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { mappings } from '../mappings/index.js';
+import { auditedRouter } from './audit/audited-router.js';
+import { createAuditTrail, type AuditTrail } from './audit/audit-trail.js';
+import { authAuditEntry } from './audit/auth-events.js';
 import { AuthorizationServer } from './auth/authorization-server.js';
 import type { Config } from './config.js';
 import { openDatabase, type Database } from './db/database.js';
@@ -13,6 +16,7 @@ import { mapContext } from './fhir/context.js';
 import { Repository } from './fhir/repository.js';
 import { createFhirRouter } from './fhir/router.js';
 import { prepareValidation } from './fhir/validation/index.js';
+import { scheduleRetention } from './retention/schedule.js';
 import { createApp } from './http/app.js';
 import { createMetrics } from './http/metrics.js';
 import type { Logger } from './log.js';
@@ -23,6 +27,8 @@ export interface RunningServer {
   readonly port: number;
   readonly db: Database;
   readonly startupMs: number;
+  /** D9: record(entry) for logins, token grants and the server's own jobs. */
+  readonly audit: AuditTrail;
   close(): Promise<void>;
 }
 
@@ -74,6 +80,10 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   });
   let server: Server | undefined;
   let shuttingDown = false;
+  const audit = createAuditTrail((sql, params) => db.orm.em.getConnection().execute(sql, params), {
+    enabled: config.auditEnabled,
+    onError: (error, rows) => logger.error({ err: error, rows }, 'audit rows could not be written; they stay queued'),
+  });
   try {
     if (config.migrateOnStart) {
       const applied = await db.migrate();
@@ -92,7 +102,10 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
             () => db.orm.em.fork(),
             ctx,
             mappings.map((m) => m.resourceType),
-            (event) => logger.info(event, `auth ${event.event} ${event.outcome}`),
+            (event) => {
+              logger.info(event, `auth ${event.event} ${event.outcome}`);
+              audit.record(authAuditEntry(event));
+            },
           )
         : undefined;
     if (authorizationServer) await authorizationServer.prepare();
@@ -104,16 +117,19 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       date: new Date().toISOString(),
       ...(authorizationServer ? { security: authorizationServer.restSecurity() } : {}),
     });
-    const fhirRouter = createFhirRouter(
-      mappings,
-      () => new Repository(db.orm.em, ctx),
-      ctx,
-      {
-        defaultCount: config.searchDefaultCount,
-        maxCount: config.searchMaxCount,
-        cursorSecret: config.searchCursorSecret ?? (await storedSecret(db, 'search-cursor')),
-      },
-      { maxBundleEntries: config.bundleMaxEntries },
+    const fhirRouter = auditedRouter(
+      createFhirRouter(
+        mappings,
+        () => new Repository(db.orm.em, ctx),
+        ctx,
+        {
+          defaultCount: config.searchDefaultCount,
+          maxCount: config.searchMaxCount,
+          cursorSecret: config.searchCursorSecret ?? (await storedSecret(db, 'search-cursor')),
+        },
+        { maxBundleEntries: config.bundleMaxEntries },
+      ),
+      audit,
     );
     const app = createApp({
       config,
@@ -139,6 +155,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   }
 
   const listening = server;
+  const retention = scheduleRetention(config.retentionIntervalMs, db.orm.em, audit, logger);
   const { port } = listening.address() as AddressInfo;
   const url = `http://127.0.0.1:${port}`;
   const startupMs = Math.round(performance.now() - started);
@@ -153,14 +170,17 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     port,
     db,
     startupMs,
+    audit,
     close() {
       closing ??= (async () => {
         shuttingDown = true;
+        await retention.stop();
         const drained = new Promise<void>((resolve) => listening.close(() => resolve()));
         listening.closeIdleConnections();
         const timer = setTimeout(() => listening.closeAllConnections(), config.shutdownTimeoutMs);
         await drained;
         clearTimeout(timer);
+        await audit.flush();
         await db.close();
       })();
       return closing;

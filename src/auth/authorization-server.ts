@@ -4,6 +4,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { MapContext } from '../../mappings/types.js';
 import type { Config } from '../config.js';
 import type { FhirAccess } from '../fhir/access.js';
+import type { Principal as RequestPrincipal } from '../fhir/request.js';
 import { accessPolicy } from './access-policy.js';
 import { InvalidToken, verifyAccessToken } from './access-token.js';
 import { AuthorizationFlow } from './authorization-flow.js';
@@ -16,17 +17,20 @@ import { createLaunch } from './launch.js';
 import { resetPassword } from './login.js';
 import { OAuthError } from './oauth-error.js';
 import { withinRateLimit } from './rate-limit.js';
+import { RequestPrincipals } from './request-principal.js';
 import { RevokedTokens } from './revoked-tokens.js';
 import { SigningKeys } from './signing-keys.js';
 import { tokenEndpoint } from './token-endpoint.js';
 
 export type BearerResult =
-  { ok: true; access: FhirAccess } | { ok: false; error: 'missing' | 'invalid'; reason: string };
+  | { ok: true; access: FhirAccess; principal: RequestPrincipal }
+  | { ok: false; error: 'missing' | 'invalid'; reason: string };
 
 export class AuthorizationServer {
   readonly ctx: AuthContext;
   readonly flow: AuthorizationFlow;
   private readonly revoked: RevokedTokens;
+  private readonly principals: RequestPrincipals;
 
   constructor(
     config: Config,
@@ -46,6 +50,7 @@ export class AuthorizationServer {
     };
     this.flow = new AuthorizationFlow(this.ctx);
     this.revoked = new RevokedTokens(em);
+    this.principals = new RequestPrincipals(em);
   }
 
   /** Whether a request from `address` to `endpoint` is within AUTH_RATE_LIMIT_PER_MINUTE. */
@@ -128,7 +133,11 @@ export class AuthorizationServer {
       const principal = await verifyAccessToken(this.ctx, token);
       if (await this.revoked.has(principal.jti))
         return { ok: false, error: 'invalid', reason: 'the access token was revoked' };
-      return { ok: true, access: accessPolicy(principal, this.mapContext) };
+      return {
+        ok: true,
+        access: accessPolicy(principal, this.mapContext),
+        principal: await this.principals.of(principal),
+      };
     } catch (error) {
       if (error instanceof InvalidToken) return { ok: false, error: 'invalid', reason: error.message };
       throw error;

@@ -40,6 +40,13 @@ export const isUuid = (id: string) => UUID.test(id);
 const VERSION_COLUMNS = `v.id, v.version_id, v.last_updated, v.deleted, v.rendered,
   case when v.rendered is null then v.snapshot end as snapshot`;
 
+/** The one version of a row of an append-only source (ResourceMapping.source.appendOnly). */
+export function appendOnlyColumns(mapping: ResourceMapping): string {
+  const { id, appendOnly } = mapping.source;
+  return `${id} as id, 1 as version_id, (${appendOnly!.lastUpdated} at time zone 'UTC') as last_updated,
+    false as deleted, null::text as rendered, fhir_snapshot('${mapping.resourceType}', ${id}) as snapshot`;
+}
+
 const CURRENT_SQL = `select ${VERSION_COLUMNS} from fhir_resources h
   join fhir_resource_versions v on v.resource_type = h.resource_type and v.id = h.id and v.version_id = h.version_id
   where h.resource_type = $1 and h.id = $2`;
@@ -91,6 +98,7 @@ export class Repository {
     const snapshot = (typeof row.snapshot === 'string' ? JSON.parse(row.snapshot) : row.snapshot) as Snapshot | null;
     if (!snapshot) return { ...version, deleted: true };
     const body = JSON.stringify(renderResource(mapping, snapshot, version, this.ctx));
+    if (mapping.source.appendOnly) return { ...version, body };
     const store = (session: SqlSession) =>
       session.query(
         'update fhir_resource_versions set rendered = $1 where resource_type = $2 and id = $3 and version_id = $4 and rendered is null',
@@ -104,6 +112,7 @@ export class Repository {
   /** The current version, or undefined when the resource never existed. */
   async current(mapping: ResourceMapping, id: string, sql?: SqlSession): Promise<StoredVersion | undefined> {
     if (!isUuid(id)) return undefined;
+    if (mapping.source.appendOnly) return this.appendOnlyVersion(mapping, id);
     const values = [mapping.resourceType, id];
     const [row] = sql
       ? await sql.query<VersionRow>(CURRENT_SQL, values, 'fhir_read_current')
@@ -113,9 +122,18 @@ export class Repository {
 
   async version(mapping: ResourceMapping, id: string, versionId: number): Promise<StoredVersion | undefined> {
     if (!isUuid(id)) return undefined;
+    if (mapping.source.appendOnly) return versionId === 1 ? this.appendOnlyVersion(mapping, id) : undefined;
     const rows = await this.em.execute<VersionRow[]>(
       `select ${VERSION_COLUMNS} from fhir_resource_versions v where v.resource_type = ? and v.id = ? and v.version_id = ?`,
       [mapping.resourceType, id, versionId],
+    );
+    return rows[0] ? this.materialise(mapping, rows[0]) : undefined;
+  }
+
+  private async appendOnlyVersion(mapping: ResourceMapping, id: string): Promise<StoredVersion | undefined> {
+    const rows = await this.root.execute<VersionRow[]>(
+      `select ${appendOnlyColumns(mapping)} from ${mapping.source.from} where ${mapping.source.id} = ?`,
+      [id],
     );
     return rows[0] ? this.materialise(mapping, rows[0]) : undefined;
   }

@@ -8,6 +8,19 @@ import type { Repository, StoredVersion } from './repository.js';
 
 export type Query = Record<string, string | string[]>;
 
+/** Who is calling, once authorization has established it (absent while auth is off). */
+export interface Principal {
+  /** users.id of the signed-in user. */
+  userId?: string;
+  email?: string;
+  /** The OAuth client (SMART app or backend service). */
+  clientId?: string;
+  /** users.roles, e.g. admin, auditor, doctor, patient. */
+  roles?: string[];
+  /** The Patient id (patients.id) the user is, or the launch context's patient. */
+  patientId?: string;
+}
+
 export interface FhirRequest {
   method: string;
   /** The FHIR base URL as clients see it, e.g. https://fhir.example.org/fhir */
@@ -15,11 +28,24 @@ export interface FhirRequest {
   query: Query;
   headers: Record<string, string | undefined>;
   body: unknown;
+  principal?: Principal;
+  /** The client's address (Express req.ip, which honours TRUST_PROXY). */
+  clientAddress?: string;
   /**
    * What the caller's token allows (D8); absent when authorization is off. Its `filter` is the
    * search engine's access hook (src/search/access.ts): ANDed into every match, count and include.
    */
   access?: FhirAccess;
+}
+
+/** What an interaction tells the audit trail beyond the request itself (D9). */
+export interface AuditFacts {
+  /** The resource written (create gives it its id). */
+  entityId?: string;
+  /** Patients whose data the response returned (searches). */
+  patients?: string[];
+  /** Elements an update changed: their values before and after. */
+  changes?: { old: Record<string, unknown> | null; new: Record<string, unknown> | null };
 }
 
 export interface FhirResponse {
@@ -28,6 +54,7 @@ export interface FhirResponse {
   /** JSON text sent as it is (stored renderings), or a value to serialise. */
   text?: string;
   json?: unknown;
+  audit?: AuditFacts;
 }
 
 export interface InteractionContext {

@@ -2,6 +2,7 @@
 // the HTTP layer hands in a FhirRequest and path segments and sends back the FhirResponse.
 import { randomBytes } from 'node:crypto';
 import type { MapContext, Interaction, ResourceMapping } from '../../mappings/types.js';
+import { withAuditEventRule } from '../audit/audit-event-access.js';
 import { assertVisible, assertWritten } from './access.js';
 import { processBundle } from './interactions/bundle.js';
 import { history } from './interactions/history.js';
@@ -24,6 +25,8 @@ export interface FhirRouter {
   handle(request: RoutedRequest): Promise<FhirResponse>;
   /** A low-cardinality label of the route a request takes, for metrics. */
   label(segments: string[]): string;
+  /** A request refused before it reached handle (authentication): the audit trail records it. */
+  refused?(request: RoutedRequest, error: unknown): void;
 }
 
 export function createFhirRouter(
@@ -88,7 +91,13 @@ export function createFhirRouter(
       return vid === undefined ? `/${t}/:id/${op}` : `/${t}/:id/${op}/:vid`;
     },
 
-    handle(request) {
+    handle(incoming) {
+      // D9: the AuditEvent rule of the principal joins the token's access
+      const access = incoming.principal
+        ? withAuditEventRule(incoming.access, incoming.principal, ctx)
+        : incoming.access;
+      const request: RoutedRequest =
+        access === incoming.access ? incoming : { ...incoming, ...(access ? { access } : {}) };
       return route(request, newRepository());
     },
   };

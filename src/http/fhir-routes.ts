@@ -11,7 +11,12 @@ import { fhirContentNegotiation } from './middleware/fhir-content.js';
 export interface FhirRouteDeps {
   capabilityStatement: CapabilityStatement;
   baseUrl: string;
-  router: { handle(request: RoutedRequest): Promise<FhirResponse>; label(segments: string[]): string };
+  router: {
+    handle(request: RoutedRequest): Promise<FhirResponse>;
+    label(segments: string[]): string;
+    /** D9: a request refused before it reached handle (no or a bad token). */
+    refused?(request: RoutedRequest, error: unknown): void;
+  };
   /** D8: the bearer check; absent when authorization is off. */
   authenticate?: (authorization: string | undefined) => Promise<BearerResult>;
 }
@@ -20,7 +25,7 @@ export interface FhirRouteDeps {
 async function accessOf(deps: FhirRouteDeps, req: Request) {
   if (!deps.authenticate) return undefined;
   const result = await deps.authenticate(req.get('authorization'));
-  if (result.ok) return result.access;
+  if (result.ok) return { access: result.access, principal: result.principal };
   const challenge =
     result.error === 'missing'
       ? 'Bearer realm="fhir"'
@@ -86,24 +91,31 @@ export function fhirRoutes(deps: FhirRouteDeps): Router {
   router.all('/metadata', only('GET', 'HEAD'));
 
   router.use(async (req, res) => {
-    const access = await accessOf(deps, req);
-    const segments = segmentsOf(req);
     const fhir = deps.router;
-    res.locals.routeLabel = `${req.baseUrl}${fhir.label(segments)}`;
-    const headers = Object.fromEntries(
-      Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : v]),
-    );
-    const body = req.is('application/x-www-form-urlencoded') ? undefined : req.body;
     const query = queryOf(req);
-    const response = await fhir.handle({
+    const requestOf = (segments: string[]): RoutedRequest => ({
       method: req.method,
       segments,
       baseUrl: deps.baseUrl,
       query,
-      headers,
-      body,
-      ...(access ? { access } : {}),
+      headers: Object.fromEntries(
+        Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : v]),
+      ),
+      body: req.is('application/x-www-form-urlencoded') ? undefined : req.body,
+      clientAddress: req.ip,
     });
+    let caller: Awaited<ReturnType<typeof accessOf>>;
+    try {
+      caller = await accessOf(deps, req);
+    } catch (error) {
+      // D9: refusals for a missing or bad token are audited too (the path as sent)
+      fhir.refused?.(requestOf(req.path.split('/').filter(Boolean)), error);
+      throw error;
+    }
+    const segments = segmentsOf(req);
+    res.locals.routeLabel = `${req.baseUrl}${fhir.label(segments)}`;
+    const request = requestOf(segments);
+    const response = await fhir.handle(caller ? { ...request, ...caller } : request);
     send(res, response, query._pretty === 'true');
   });
   return router;

@@ -52,6 +52,14 @@ export function definitionOf(mapping: ResourceMapping, name: string): SearchPara
 
 /** The FROM clause of a mapping's current, not deleted resources (heads as h). */
 export function resourcesOf(mapping: ResourceMapping): SqlCondition {
+  const { appendOnly } = mapping.source;
+  // Append-only rows have no heads: each row is its own head, version 1, never deleted.
+  if (appendOnly)
+    return {
+      sql: `${mapping.source.from} cross join lateral (select ?::text as resource_type, ${mapping.source.id} as id,
+        1 as version_id, false as deleted, (${appendOnly.lastUpdated} at time zone 'UTC') as last_updated) h`,
+      params: [mapping.resourceType],
+    };
   return {
     sql: `${mapping.source.from} join fhir_resources h on h.resource_type = ? and h.id = ${mapping.source.id} and not h.deleted`,
     params: [mapping.resourceType],

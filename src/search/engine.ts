@@ -3,7 +3,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { MapContext, ResourceMapping, SqlCondition } from '../../mappings/types.js';
 import { FhirError } from '../fhir/outcome.js';
-import type { VersionRow } from '../fhir/repository.js';
+import { appendOnlyColumns, type VersionRow } from '../fhir/repository.js';
 import type { SearchAccess } from './access.js';
 import { accessOf, compileWhere, resourcesOf, Unsupported, type CompileEnv } from './compile.js';
 import { findIncludes, type IncludedRow } from './include.js';
@@ -110,9 +110,13 @@ export class SearchEngine {
     const from = resourcesOf(mapping);
     const conditions = and([where, ...(cursor ? [keysetCondition(keys, cursor)] : [])]);
     const keyColumns = keys.map((k, i) => `, (${k.sql})::text as k${i}`).join('');
+    // an append-only row is rendered from itself: it has no version rows
+    const versions = mapping.source.appendOnly
+      ? `select ${appendOnlyColumns(mapping)}, h.resource_type${keyColumns} from ${from.sql}`
+      : `select ${VERSION_COLUMNS}, h.resource_type${keyColumns} from ${from.sql}
+        join fhir_resource_versions v on v.resource_type = h.resource_type and v.id = h.id and v.version_id = h.version_id`;
     return {
-      sql: `select ${VERSION_COLUMNS}, h.resource_type${keyColumns} from ${from.sql}
-        join fhir_resource_versions v on v.resource_type = h.resource_type and v.id = h.id and v.version_id = h.version_id
+      sql: `${versions}
         where ${conditions.sql} order by ${orderBy(keys, cursor?.direction === 'prev')} limit ?`,
       params: [...from.params, ...conditions.params, limit],
       keys,
@@ -165,6 +169,9 @@ export class SearchEngine {
       if (targets.length > 1 && result.sort.length)
         throw new Unsupported('_sort: a search over several types is sorted by id only');
       keys = targets.length === 1 ? sortKeys(targets[0]!, result.sort) : [];
+      const appendOnly = targets.length === 1 ? targets[0]!.source.appendOnly : undefined;
+      // append-only rows (audit events) come newest first unless _sort says otherwise
+      if (appendOnly && keys.length === 0) keys = [{ sql: appendOnly.lastUpdated, descending: true }];
     } catch (error) {
       if (!(error instanceof Unsupported)) throw error;
       if (options.strict) throw FhirError.invalid(`${error.message} (Prefer: handling=strict)`);

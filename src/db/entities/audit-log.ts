@@ -15,6 +15,12 @@ export const AuditLog = defineEntity({
       expression: 'create index "idx_audit_createdAt" on "audit_logs" ("createdAt" desc)',
     },
     { name: 'idx_audit_ipAddress', properties: ['ipAddress'] },
+    // the server's own (Migration20261202000200AuditEvent): AuditEvent search by entity and patient
+    { name: 'fhir_audit_entity', properties: ['entityId'] },
+    {
+      name: 'fhir_audit_patients',
+      expression: `create index "fhir_audit_patients" on "audit_logs" using gin (("changes"->'patients') jsonb_path_ops) where "changes"->'patients' is not null`,
+    },
   ],
   properties: {
     id: p.uuid().primary().defaultRaw('gen_random_uuid()'),

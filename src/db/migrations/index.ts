@@ -5,6 +5,7 @@ import { Migration20261201000100ResourceVersions } from './Migration202612010001
 import { Migration20261202000000SnapshotByType } from './Migration20261202000000SnapshotByType.js';
 import { Migration20261202000010WriteFunctions } from './Migration20261202000010WriteFunctions.js';
 import { Migration20261202000100SearchIndexes } from './Migration20261202000100SearchIndexes.js';
+import { Migration20261202000200AuditEvent } from './Migration20261202000200AuditEvent.js';
 import { Migration20261202000300SmartClients } from './Migration20261202000300SmartClients.js';
 import { Migration20261202000400ClinicalMappings } from './Migration20261202000400ClinicalMappings.js';
 import { Migration20261202000410ClinicalSchedule } from './Migration20261202000410ClinicalSchedule.js';
@@ -15,6 +16,7 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261202000000SnapshotByType', class: Migration20261202000000SnapshotByType },
   { name: 'Migration20261202000010WriteFunctions', class: Migration20261202000010WriteFunctions },
   { name: 'Migration20261202000100SearchIndexes', class: Migration20261202000100SearchIndexes },
+  { name: 'Migration20261202000200AuditEvent', class: Migration20261202000200AuditEvent },
   { name: 'Migration20261202000300SmartClients', class: Migration20261202000300SmartClients },
   { name: 'Migration20261202000400ClinicalMappings', class: Migration20261202000400ClinicalMappings },
   { name: 'Migration20261202000410ClinicalSchedule', class: Migration20261202000410ClinicalSchedule },

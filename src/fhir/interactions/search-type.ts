@@ -30,6 +30,18 @@ export function canonicalQuery(path: string, query: Query): string {
   return JSON.stringify([path, entries]);
 }
 
+/** The patients whose data a page holds (D9: a search records them): the ids themselves for Patient. */
+async function patientsOf({ mapping, repository }: InteractionContext, ids: string[]): Promise<string[] | undefined> {
+  const compartment = mapping.compartment?.Patient;
+  if (!compartment) return undefined;
+  if (compartment === mapping.source.id || ids.length === 0) return ids;
+  const rows = await repository.entityManager.execute<{ patient: string }[]>(
+    `select distinct ${compartment} as patient from ${mapping.source.from} where ${mapping.source.id} in (${ids.map(() => '?').join(', ')})`,
+    ids,
+  );
+  return rows.map((r) => r.patient);
+}
+
 /** Ids of the resources that match a query (conditional create, update and delete): strict, two at most. */
 export async function matchingIds(ctx: InteractionContext, _mapContext: MapContext, query: Query): Promise<string[]> {
   const request = parseSearchRequest(query);
@@ -129,5 +141,6 @@ export async function searchType(
     mappingOf: (type) => ctx.search.mapping(type),
     materialise: (m, rows) => repository.materialiseRows(m, rows),
   });
-  return { status: 200, text };
+  const ids = result.matches.map((r) => r.id);
+  return { status: 200, text, audit: { patients: await patientsOf(ctx, ids) } };
 }

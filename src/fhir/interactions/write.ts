@@ -2,6 +2,7 @@
 // conditional forms (If-None-Exist, update and delete by search) and If-Match (412).
 import type { FhirResource } from 'fhir/r4.js';
 import type { MapContext } from '../../../mappings/types.js';
+import { changedElements } from '../changed-elements.js';
 import { FhirError } from '../outcome.js';
 import { applyJsonPatch } from '../json-patch.js';
 import { isUuid, type StoredVersion } from '../repository.js';
@@ -41,11 +42,11 @@ export async function create(ctx: InteractionContext, mapContext: MapContext): P
       throw FhirError.preconditionFailed(`If-None-Exist ${ifNoneExist} matches more than one ${mapping.resourceType}`);
     if (ids.length === 1) {
       const existing = await repository.current(mapping, ids[0]!);
-      return writeResponse(200, existing!, request);
+      return { ...writeResponse(200, existing!, request), audit: { entityId: ids[0] } };
     }
   }
   const version = await repository.create(mapping, body as FhirResource);
-  return writeResponse(201, version, request);
+  return { ...writeResponse(201, version, request), audit: { entityId: version.id } };
 }
 
 export async function update(ctx: InteractionContext, id: string): Promise<FhirResponse> {
@@ -56,11 +57,16 @@ export async function update(ctx: InteractionContext, id: string): Promise<FhirR
     throw FhirError.invalid(`the body's id ${resource.id} is not the id ${id} of the URL`, ['id']);
   if (!isUuid(id)) throw FhirError.invalid(`ids on this server are UUIDs; ${id} is not one`, ['id']);
   assertValid(resource, mapping);
+  let before: string | undefined;
   const { version, created } = await repository.update(mapping, id, (current) => {
     checkIfMatch(ctx, current);
+    before = current?.body;
     return resource;
   });
-  return writeResponse(created ? 201 : 200, version, request);
+  return {
+    ...writeResponse(created ? 201 : 200, version, request),
+    audit: { entityId: id, changes: changedElements(before, version.body) },
+  };
 }
 
 export async function conditionalUpdate(ctx: InteractionContext, mapContext: MapContext): Promise<FhirResponse> {
@@ -72,7 +78,8 @@ export async function conditionalUpdate(ctx: InteractionContext, mapContext: Map
     if (resource.id !== undefined && isUuid(resource.id)) return update(ctx, resource.id);
     const { id: _none, ...body } = resource;
     assertValid(body, ctx.mapping);
-    return writeResponse(201, await ctx.repository.create(ctx.mapping, body as FhirResource), ctx.request);
+    const version = await ctx.repository.create(ctx.mapping, body as FhirResource);
+    return { ...writeResponse(201, version, ctx.request), audit: { entityId: version.id } };
   }
   if (resource.id !== undefined && resource.id !== ids[0])
     throw FhirError.invalid(`the body's id ${resource.id} is not the id ${ids[0]} the search found`, ['id']);
@@ -86,24 +93,29 @@ export async function patch(ctx: InteractionContext, id: string): Promise<FhirRe
     throw FhirError.unsupportedMediaType('PATCH takes a JSON Patch document (application/json-patch+json)');
   if (!Array.isArray(request.body)) throw FhirError.invalid('a JSON Patch document is an array of operations');
   const operations = request.body as unknown[];
+  let before: string | undefined;
   const { version } = await repository.update(mapping, id, (current) => {
     if (!current) throw FhirError.notFound(`${mapping.resourceType}/${id} is not known`);
     if (current.deleted) throw FhirError.gone(`${mapping.resourceType}/${id} was deleted`);
     checkIfMatch(ctx, current);
+    before = current.body;
     const patched = applyJsonPatch(JSON.parse(current.body!), operations) as FhirResource;
     if (patched.resourceType !== mapping.resourceType || patched.id !== id)
       throw FhirError.invalid('a patch may change neither resourceType nor id');
     assertValid(patched, mapping);
     return patched;
   });
-  return writeResponse(200, version, request);
+  return {
+    ...writeResponse(200, version, request),
+    audit: { entityId: id, changes: changedElements(before, version.body) },
+  };
 }
 
 export async function remove(ctx: InteractionContext, id: string): Promise<FhirResponse> {
   const { mapping, repository } = ctx;
   const version = await repository.delete(mapping, id, (current) => checkIfMatch(ctx, current));
   if (!version) throw FhirError.notFound(`${mapping.resourceType}/${id} is not known`);
-  return { status: 204, headers: { ETag: `W/"${version.versionId}"` } };
+  return { status: 204, headers: { ETag: `W/"${version.versionId}"` }, audit: { entityId: id } };
 }
 
 export async function conditionalDelete(ctx: InteractionContext, mapContext: MapContext): Promise<FhirResponse> {

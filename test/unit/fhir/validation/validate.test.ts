@@ -15,6 +15,7 @@ const BASE = 'https://fhir-interop-server.dev/fhir/StructureDefinition';
 const PATIENT = `${BASE}/patient`;
 const PRACTITIONER = `${BASE}/practitioner`;
 const PRACTITIONER_ROLE = `${BASE}/practitioner-role`;
+const AUDIT_EVENT = `${BASE}/audit-event`;
 const APPOINTMENT = `${BASE}/appointment`;
 const SCHEDULE = `${BASE}/schedule`;
 const INVOICE = `${BASE}/invoice`;
@@ -193,6 +194,7 @@ describe('validation (http://hl7.org/fhir/R4/validation.html)', () => {
     it('knownProfiles lists the canonical URLs of the resource profiles in profiles/', () => {
       expect(knownProfiles()).to.deep.equal([
         APPOINTMENT,
+        AUDIT_EVENT,
         ENCOUNTER,
         INVOICE,
         MEDICATION,
