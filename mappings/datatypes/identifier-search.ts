@@ -1,9 +1,27 @@
 // Identifier as a token (http://hl7.org/fhir/R4/search.html#token): `value`, `system|value`,
 // `|value` (an identifier without system: ours always have one) and `system|` (any value of it).
-import type { MapContext, SearchParamDefinition, SqlCondition } from '../types.js';
+import type { CodeableConcept } from 'fhir/r4.js';
+import type { MapContext, SearchParamDefinition, SlotRule, SqlCondition } from '../types.js';
+
+export const IDENTIFIER_TYPE = 'http://terminology.hl7.org/CodeSystem/v2-0203';
+
+/** The type of the identifiers a column holds: a v2-0203 code, e.g. MR. */
+export const identifierType = (code: string): CodeableConcept => ({ coding: [{ system: IDENTIFIER_TYPE, code }] });
+
+/**
+ * D4: a column's identifier renders its type coding; a client's other codings (another code of
+ * v2-0203 included) are kept beside it in the order sent, not merged into the column's.
+ */
+export const identifierTypeCodingSlot: SlotRule = {
+  path: 'identifier.type.coding',
+  key: (item) =>
+    typeof item.system === 'string' && typeof item.code === 'string' ? `${item.system}|${item.code}` : undefined,
+};
 
 export interface IdentifierColumn {
   system: string;
+  /** The v2-0203 code of the identifiers the column holds, rendered as their type. */
+  type?: string;
   /** The column holding the value; or `match` for values kept elsewhere (keyed hashes). */
   column?: string;
   match?(value: string): SqlCondition;
