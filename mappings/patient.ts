@@ -115,7 +115,7 @@ export const patientMapping = defineMapping<Patient>({
             : []),
         ];
       },
-      { rows: { id: 'p.id', from: FROM } },
+      { rows: { id: 'p.id', from: FROM }, types: Object.values(TYPES) },
     ),
     ...personSearch('Patient'),
     birthdate: dateParam('http://hl7.org/fhir/SearchParameter/individual-birthdate', 'u."dateOfBirth"'),

@@ -94,7 +94,7 @@ export const practitionerMapping = defineMapping<Practitioner>({
           { system: s.registration, column: 'd."registrationNumber"' },
         ];
       },
-      { rows: { id: 'd.id', from: FROM } },
+      { rows: { id: 'd.id', from: FROM }, types: Object.values(TYPES) },
     ),
     ...personSearch('Practitioner'),
     active: booleanParam(

@@ -1,5 +1,6 @@
 // Identifier as a token (http://hl7.org/fhir/R4/search.html#token): `value`, `system|value`,
-// `|value` (an identifier without system: ours always have one) and `system|` (any value of it).
+// `|value` (an identifier without system: ours always have one) and `system|` (any value of it);
+// `:of-type` (search.html#modifiers) takes `system|code|value`, system|code being the v2-0203 type.
 import type { CodeableConcept } from 'fhir/r4.js';
 import type { MapContext, SearchParamDefinition, SlotRule, SqlCondition } from '../types.js';
 
@@ -20,13 +21,22 @@ export const identifierTypeCodingSlot: SlotRule = {
 
 export interface IdentifierColumn {
   system: string;
-  /** The v2-0203 code of the identifiers the column holds, rendered as their type. */
+  /** The v2-0203 code of the identifiers the column holds, rendered as their type and matched by :of-type. */
   type?: string;
   /** The column holding the value; or `match` for values kept elsewhere (keyed hashes). */
   column?: string;
   match?(value: string): SqlCondition;
   /** `system|`: SQL true when the row has such an identifier (defaults to the column not null). */
   present?: string;
+}
+
+/** `system|code|value` of :of-type; a RangeError (400) when a part is missing. */
+function ofType(system: string | undefined, code: string) {
+  const bar = code.indexOf('|');
+  const type = bar < 0 ? '' : code.slice(0, bar);
+  const value = bar < 0 ? '' : code.slice(bar + 1);
+  if (!system || !type || !value) throw new RangeError(`:of-type takes system|code|value, got ${system ?? ''}|${code}`);
+  return { system, type, value };
 }
 
 export function identifierParam(
@@ -39,15 +49,28 @@ export function identifierParam(
      * in any of several tables, then becomes a union of one index-served lookup per column.
      */
     rows?: { id: string; from: string };
+    /** The v2-0203 codes the columns carry, told in the CapabilityStatement. */
+    types?: readonly string[];
   } = {},
 ): SearchParamDefinition {
   return {
     type: 'token',
     definition,
-    modifiers: [],
+    ...(options.types?.length
+      ? {
+          documentation: `:of-type takes ${IDENTIFIER_TYPE}|code|value, code one of ${options.types.join(', ')}`,
+        }
+      : {}),
+    modifiers: ['of-type'],
     missing: options.missing ?? 'false',
-    where({ system, code }, ctx) {
-      const chosen = columns(ctx).filter((c) => system === undefined || system === c.system);
+    where({ system, code: raw, modifier }, ctx) {
+      let chosen: IdentifierColumn[];
+      let code = raw;
+      if (modifier === 'of-type') {
+        const typed = ofType(system, raw);
+        code = typed.value;
+        chosen = typed.system === IDENTIFIER_TYPE ? columns(ctx).filter((c) => c.type === typed.type) : [];
+      } else chosen = columns(ctx).filter((c) => system === undefined || system === c.system);
       const ors: SqlCondition[] = chosen.flatMap((c): SqlCondition[] => {
         if (code === '')
           return c.present || c.column ? [{ sql: c.present ?? `${c.column} is not null`, params: [] }] : [];

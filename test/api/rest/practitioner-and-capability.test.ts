@@ -153,6 +153,8 @@ describe('REST › Practitioner, PractitionerRole, SSN, $validate and metadata',
         value: '219-09-9998',
       },
     ]);
+    const found = await call('GET', `/Patient?identifier:of-type=${encodeURIComponent(`${V2_0203}|MR|MRN-78`)}`);
+    expect(found.body.total).to.equal(1);
   });
 
   it('$validate at type and instance level answers an OperationOutcome', async () => {
