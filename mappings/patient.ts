@@ -7,7 +7,7 @@ import { fits, fullDate, str } from './datatypes/columns.js';
 import { firstOf, renderTelecom, telecomSlot } from './datatypes/contact-point.js';
 import { officialName, officialNameSlot, renderOfficialName } from './datatypes/human-name.js';
 import { personSearch } from './datatypes/person-search.js';
-import { identifierParam } from './datatypes/identifier-search.js';
+import { identifierParam, identifierType, identifierTypeCodingSlot } from './datatypes/identifier-search.js';
 import { booleanParam, dateParam } from './params.js';
 import { defineMapping, READ_WRITE_INTERACTIONS, type JsonRow, type MapContext, type WriteProblem } from './types.js';
 
@@ -19,16 +19,22 @@ export const PATIENT_PROFILE = 'https://fhir-interop-server.dev/fhir/StructureDe
 
 const ACTIVE_STATUSES = ['active', 'pending_verification'];
 
+/** v2-0203 types: the patient number is the patient internal identifier, patientId the MRN. */
+const TYPES = { number: 'PI', mrn: 'MR', ssn: 'SS' } as const;
+
 function identifierSystems(ctx: MapContext) {
   return { number: ctx.identifierSystem('patient-number'), mrn: ctx.identifierSystem('mrn') };
 }
 
 function renderIdentifiers(user: JsonRow, patient: JsonRow, ctx: MapContext): Identifier[] {
   const systems = identifierSystems(ctx);
-  const identifiers: Identifier[] = [{ system: systems.number, value: String(user.userId) }];
-  if (str(patient.patientId)) identifiers.push({ system: systems.mrn, value: str(patient.patientId) });
+  const identifiers: Identifier[] = [
+    { system: systems.number, type: identifierType(TYPES.number), value: String(user.userId) },
+  ];
+  if (str(patient.patientId))
+    identifiers.push({ system: systems.mrn, type: identifierType(TYPES.mrn), value: str(patient.patientId) });
   const ssn = str(patient.ssn) ? ctx.secrets.decrypt(String(patient.ssn)) : undefined;
-  if (ssn) identifiers.push({ system: US_SSN, value: ssn });
+  if (ssn) identifiers.push({ system: US_SSN, type: identifierType(TYPES.ssn), value: ssn });
   return identifiers;
 }
 
@@ -80,6 +86,7 @@ export const patientMapping = defineMapping<Patient>({
   ],
   slots: [
     { path: 'identifier', key: (item) => (typeof item.system === 'string' ? item.system : undefined) },
+    identifierTypeCodingSlot,
     officialNameSlot,
     telecomSlot,
     homeAddressSlot,
@@ -91,12 +98,13 @@ export const patientMapping = defineMapping<Patient>({
       (ctx) => {
         const systems = identifierSystems(ctx);
         return [
-          { system: systems.number, column: 'u."userId"' },
-          { system: systems.mrn, column: 'p."patientId"' },
+          { system: systems.number, type: TYPES.number, column: 'u."userId"' },
+          { system: systems.mrn, type: TYPES.mrn, column: 'p."patientId"' },
           ...(ctx.secrets.available
             ? [
                 {
                   system: US_SSN,
+                  type: TYPES.ssn,
                   present: 'p.ssn is not null',
                   match: (value: string) => ({
                     sql: `exists (select 1 from fhir_identifier_hashes h where h.resource_type = 'Patient' and h.id = p.id and h.system = ? and h.hash = ?)`,
@@ -107,7 +115,7 @@ export const patientMapping = defineMapping<Patient>({
             : []),
         ];
       },
-      { rows: { id: 'p.id', from: FROM } },
+      { rows: { id: 'p.id', from: FROM }, types: Object.values(TYPES) },
     ),
     ...personSearch('Patient'),
     birthdate: dateParam('http://hl7.org/fhir/SearchParameter/individual-birthdate', 'u."dateOfBirth"'),

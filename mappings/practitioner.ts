@@ -7,7 +7,7 @@ import { fits, fullDate, str } from './datatypes/columns.js';
 import { firstOf, renderTelecom, telecomSlot } from './datatypes/contact-point.js';
 import { officialName, officialNameSlot, renderOfficialName } from './datatypes/human-name.js';
 import { personSearch } from './datatypes/person-search.js';
-import { identifierParam } from './datatypes/identifier-search.js';
+import { identifierParam, identifierType, identifierTypeCodingSlot } from './datatypes/identifier-search.js';
 import { booleanParam } from './params.js';
 import { defineMapping, READ_WRITE_INTERACTIONS, type JsonRow, type MapContext, type WriteProblem } from './types.js';
 
@@ -25,6 +25,9 @@ const systemsOf = (ctx: MapContext) => ({
   license: ctx.identifierSystem('license-number'),
   registration: ctx.identifierSystem('registration-number'),
 });
+
+/** v2-0203 types: DOC- is the provider number, doctorId the employee number; registration has none. */
+const TYPES = { number: 'PRN', staff: 'EI', license: 'MD' } as const;
 
 const kindOf = (q: { code?: { coding?: { system?: string; code?: string }[] } }) =>
   q.code?.coding?.find((c) => c.system === QUALIFICATION_KIND)?.code;
@@ -71,6 +74,7 @@ export const practitionerMapping = defineMapping<Practitioner>({
   summary: ['identifier', 'active', 'name', 'telecom', 'address', 'gender', 'birthDate'],
   slots: [
     { path: 'identifier', key: (item) => (typeof item.system === 'string' ? item.system : undefined) },
+    identifierTypeCodingSlot,
     officialNameSlot,
     telecomSlot,
     homeAddressSlot,
@@ -84,13 +88,13 @@ export const practitionerMapping = defineMapping<Practitioner>({
       (ctx) => {
         const s = systemsOf(ctx);
         return [
-          { system: s.number, column: 'u."userId"' },
-          { system: s.staff, column: 'd."doctorId"' },
-          { system: s.license, column: 'd."licenseNumber"' },
+          { system: s.number, type: TYPES.number, column: 'u."userId"' },
+          { system: s.staff, type: TYPES.staff, column: 'd."doctorId"' },
+          { system: s.license, type: TYPES.license, column: 'd."licenseNumber"' },
           { system: s.registration, column: 'd."registrationNumber"' },
         ];
       },
-      { rows: { id: 'd.id', from: FROM } },
+      { rows: { id: 'd.id', from: FROM }, types: Object.values(TYPES) },
     ),
     ...personSearch('Practitioner'),
     active: booleanParam(
@@ -103,9 +107,13 @@ export const practitionerMapping = defineMapping<Practitioner>({
     const u = user ?? {};
     const d = doctor ?? {};
     const s = systemsOf(ctx);
-    const identifier: Identifier[] = [{ system: s.number, value: String(u.userId) }];
-    if (str(d.doctorId)) identifier.push({ system: s.staff, value: String(d.doctorId) });
-    if (str(d.licenseNumber)) identifier.push({ system: s.license, value: String(d.licenseNumber) });
+    const identifier: Identifier[] = [
+      { system: s.number, type: identifierType(TYPES.number), value: String(u.userId) },
+    ];
+    if (str(d.doctorId))
+      identifier.push({ system: s.staff, type: identifierType(TYPES.staff), value: String(d.doctorId) });
+    if (str(d.licenseNumber))
+      identifier.push({ system: s.license, type: identifierType(TYPES.license), value: String(d.licenseNumber) });
     if (str(d.registrationNumber)) identifier.push({ system: s.registration, value: String(d.registrationNumber) });
     const resource: Omit<Practitioner, 'id' | 'meta'> = {
       resourceType: 'Practitioner',

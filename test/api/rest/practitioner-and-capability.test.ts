@@ -7,6 +7,9 @@ import { fhirSchemaErrors } from '../../support/fhir-schema.js';
 import { startTestServer, type TestServer } from '../../support/server.js';
 
 const SSN = 'http://hl7.org/fhir/sid/us-ssn';
+const V2_0203 = 'http://terminology.hl7.org/CodeSystem/v2-0203';
+const SID = 'https://fhir-interop-server.dev/fhir/sid';
+const typed = (code: string) => ({ coding: [{ system: V2_0203, code }] });
 
 describe('REST › Practitioner, PractitionerRole, SSN, $validate and metadata', function () {
   let server: TestServer;
@@ -74,10 +77,84 @@ describe('REST › Practitioner, PractitionerRole, SSN, $validate and metadata',
     expect(versions.rows.every((r) => !r.s.includes(ssn))).to.equal(true);
     const found = await call('GET', `/Patient?identifier=${encodeURIComponent(`${SSN}|${ssn}`)}`);
     expect(found.body.total).to.equal(1);
-    expect(found.body.entry[0].resource.identifier).to.deep.include({ system: SSN, value: ssn });
+    expect(found.body.entry[0].resource.identifier).to.deep.include({
+      system: SSN,
+      type: { coding: [{ system: V2_0203, code: 'SS' }] },
+      value: ssn,
+    });
     expect((await call('GET', `/Patient?identifier=${encodeURIComponent(`${SSN}|000-00-0000`)}`)).body.total).to.equal(
       0,
     );
+  });
+
+  it('renders the identifiers the columns hold with their v2-0203 type', async () => {
+    const patient = await call('POST', '/Patient', {
+      body: newPatient({
+        identifier: [
+          { system: `${SID}/mrn`, value: 'MRN-77' },
+          { system: SSN, value: '219-09-9999' },
+        ],
+      }),
+    });
+    expect(patient.status, patient.text).to.equal(201);
+    const p = (await call('GET', `/Patient/${patient.body.id}`)).body;
+    const number = p.identifier.find((i: any) => i.system === `${SID}/patient-number`).value;
+    expect(p.identifier).to.deep.equal([
+      { system: `${SID}/mrn`, type: typed('MR'), value: 'MRN-77' },
+      { system: SSN, type: typed('SS'), value: '219-09-9999' },
+      { system: `${SID}/patient-number`, type: typed('PI'), value: number },
+    ]);
+    const practitioner = await call('POST', '/Practitioner', {
+      body: newPractitioner({
+        identifier: [
+          { system: `${SID}/doctor-id`, value: 'D-77' },
+          { system: `${SID}/license-number`, value: 'LIC-77' },
+          { system: `${SID}/registration-number`, value: 'REG-77' },
+        ],
+      }),
+    });
+    expect(practitioner.status, practitioner.text).to.equal(201);
+    const d = (await call('GET', `/Practitioner/${practitioner.body.id}`)).body;
+    const doc = d.identifier.find((i: any) => i.system === `${SID}/practitioner-number`).value;
+    expect(d.identifier).to.deep.equal([
+      { system: `${SID}/doctor-id`, type: typed('EI'), value: 'D-77' },
+      { system: `${SID}/license-number`, type: typed('MD'), value: 'LIC-77' },
+      { system: `${SID}/registration-number`, value: 'REG-77' },
+      { system: `${SID}/practitioner-number`, type: typed('PRN'), value: doc },
+    ]);
+  });
+
+  it('keeps the type a client sends on a column identifier beside the column type (D4)', async () => {
+    const local = { system: 'http://example.org/fhir/CodeSystem/id-type', code: 'LOCAL' };
+    const created = await call('POST', '/Patient', {
+      body: newPatient({
+        identifier: [
+          { system: `${SID}/mrn`, type: { coding: [local], text: 'Chart number' }, value: 'MRN-78' },
+          { system: SSN, type: { coding: [{ system: V2_0203, code: 'SB' }] }, value: '219-09-9998' },
+        ],
+      }),
+    });
+    expect(created.status, created.text).to.equal(201);
+    const p = (await call('GET', `/Patient/${created.body.id}`)).body;
+    expect(p.identifier.slice(0, 2)).to.deep.equal([
+      {
+        system: `${SID}/mrn`,
+        type: { coding: [local, { system: V2_0203, code: 'MR' }], text: 'Chart number' },
+        value: 'MRN-78',
+      },
+      {
+        system: SSN,
+        type: {
+          coding: [
+            { system: V2_0203, code: 'SB' },
+            { system: V2_0203, code: 'SS' },
+          ],
+        },
+        value: '219-09-9998',
+      },
+    ]);
+    const found = await call('GET', `/Patient?identifier:of-type=${encodeURIComponent(`${V2_0203}|MR|MRN-78`)}`);
+    expect(found.body.total).to.equal(1);
   });
 
   it('$validate at type and instance level answers an OperationOutcome', async () => {

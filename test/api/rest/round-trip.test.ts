@@ -1,11 +1,17 @@
 // Nothing lost (D4): generated Patients and Practitioners, written and read back, equal what was
 // sent apart from id, meta and the normalisations the profiles document (server-assigned
-// identifiers, `active`, the official name's `use`).
+// identifiers, the type coding of a column's identifier, `active`, the official name's `use`).
 import { expect } from 'chai';
 import fc from 'fast-check';
 import { startTestServer, type TestServer } from '../../support/server.js';
 
 const SPECIALIZATION = 'https://fhir-interop-server.dev/fhir/StructureDefinition/practitioner-specialization';
+const V2_0203 = 'http://terminology.hl7.org/CodeSystem/v2-0203';
+/** Identifiers a column holds, by system: the v2-0203 type the server renders them with. */
+const COLUMN_TYPES: Record<string, string> = {
+  'https://fhir-interop-server.dev/fhir/sid/mrn': 'MR',
+  'https://fhir-interop-server.dev/fhir/sid/doctor-id': 'EI',
+};
 const word = fc.stringMatching(/^[A-Z][a-z]{1,11}$/);
 const optional = <T>(arb: fc.Arbitrary<T>) => fc.option(arb, { nil: undefined });
 const date = fc
@@ -60,6 +66,22 @@ const address = fc.record(
   },
   { requiredKeys: ['line'] },
 );
+/** A column's identifier, sent without type, with the column's, with more, or with another one. */
+const columnIdentifier = (system: string) =>
+  fc.record(
+    {
+      system: fc.constant(system),
+      value: fc.stringMatching(/^[A-Z][0-9]{7}$/),
+      type: fc.constantFrom(
+        { coding: [{ system: V2_0203, code: COLUMN_TYPES[system]! }] },
+        { coding: [{ system: V2_0203, code: COLUMN_TYPES[system]! }], text: 'Local number' },
+        { coding: [{ system: V2_0203, code: 'PI' }] },
+        { coding: [{ system: 'http://example.org/fhir/CodeSystem/id-type', code: 'LOCAL' }], text: 'Local' },
+        { text: 'Local number' },
+      ),
+    },
+    { requiredKeys: ['system', 'value'] },
+  );
 const extension = fc.array(
   fc.record({ url: word.map((w) => `http://example.org/fhir/StructureDefinition/${w}`), valueString: word }),
   { minLength: 1, maxLength: 2 },
@@ -93,13 +115,16 @@ const patient = fc
         }),
         { minLength: 1, maxLength: 2 },
       ),
-      identifier: fc.array(
-        fc.record({
-          system: fc.constant('http://hospital.example.org/other-id'),
-          value: fc.stringMatching(/^[A-Z0-9]{6}$/),
-        }),
-        { minLength: 1, maxLength: 1 },
-      ),
+      identifier: fc
+        .tuple(
+          fc.record({
+            system: fc.constant('http://hospital.example.org/other-id'),
+            value: fc.stringMatching(/^[A-Z0-9]{6}$/),
+          }),
+          optional(columnIdentifier('https://fhir-interop-server.dev/fhir/sid/mrn')),
+          fc.boolean(),
+        )
+        .map(([other, mrn, mrnFirst]) => (mrn ? (mrnFirst ? [mrn, other] : [other, mrn]) : [other])),
     },
     { requiredKeys: ['name', 'telecom'] },
   )
@@ -122,6 +147,10 @@ const practitioner = fc
         { minLength: 1, maxLength: 2 },
       ),
       specialization: fc.constantFrom('Cardiology', 'Neurology', 'Pediatrics'),
+      identifier: fc.array(columnIdentifier('https://fhir-interop-server.dev/fhir/sid/doctor-id'), {
+        minLength: 1,
+        maxLength: 1,
+      }),
       communication: fc.array(
         fc.constantFrom('en', 'de').map((code) => ({ coding: [{ system: 'urn:ietf:bcp:47', code }] })),
         { minLength: 1, maxLength: 1 },
@@ -136,13 +165,29 @@ const practitioner = fc
     qualification: p.qualification?.filter((q, i, all) => all.findIndex((o) => o.code.text === q.code.text) === i),
   }));
 
+/** A column's identifier less the type coding the server adds when the client's type lacks it. */
+function withoutServerType(identifier: Record<string, any>, sent: Record<string, any>) {
+  const code = COLUMN_TYPES[identifier.system];
+  if (!code) return identifier;
+  const isServers = (c: any) => c.system === V2_0203 && c.code === code;
+  const sentType = sent.identifier?.find((i: any) => i.system === identifier.system)?.type;
+  if (sentType?.coding?.some(isServers)) return identifier;
+  const { type = {}, ...rest } = identifier;
+  const { coding = [], ...typeRest } = type;
+  const others = coding.filter((c: any) => !isServers(c));
+  const left = others.length ? { ...typeRest, coding: others } : typeRest;
+  return Object.keys(left).length ? { ...rest, type: left } : rest;
+}
+
 /** The read-back resource less what the server adds and the profiles document. */
 function normalise(resource: Record<string, any>, sent: Record<string, any>) {
   const { id: _id, meta: _meta, ...body } = resource;
   if (!('active' in sent)) delete body.active;
   const serverSystems = /\/sid\/(patient-number|practitioner-number)$/;
   if (Array.isArray(body.identifier)) {
-    body.identifier = body.identifier.filter((i: any) => !serverSystems.test(i.system));
+    body.identifier = body.identifier
+      .filter((i: any) => !serverSystems.test(i.system))
+      .map((i: any) => withoutServerType(i, sent));
     if (body.identifier.length === 0) delete body.identifier;
   }
   return body;

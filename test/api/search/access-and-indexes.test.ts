@@ -106,6 +106,11 @@ describe('search › access hook and indexes (D7, D8)', function () {
       ['email', { email: 'ANA@example.org' }, ['fhir_search_users_email']],
       ['identifier (MRN)', { identifier: `${MRN}|MRN-1` }, ['fhir_search_patients_mrn']],
       [
+        'identifier:of-type (MR)',
+        { 'identifier:of-type': 'http://terminology.hl7.org/CodeSystem/v2-0203|MR|MRN-1' },
+        ['fhir_search_patients_mrn'],
+      ],
+      [
         'identifier (number)',
         { identifier: 'https://fhir-interop-server.dev/fhir/sid/patient-number|PAT-000001' },
         ['users_userId_key|idx_users_userId'],

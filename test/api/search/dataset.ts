@@ -1,9 +1,13 @@
 // The fixed dataset of the search suites: five patients, two practitioners (and their roles),
-// created through FHIR; `label` names each resource by its given name.
+// created through FHIR; `label` names each resource by its given name. Chloé has an SSN when the
+// server has a DATA_ENCRYPTION_KEY.
 import { newPatient, newPractitioner } from '../../support/fhir-client.js';
 import type { TestServer } from '../../support/server.js';
 
 export const MRN = 'https://fhir-interop-server.dev/fhir/sid/mrn';
+export const LICENSE = 'https://fhir-interop-server.dev/fhir/sid/license-number';
+export const SSN = 'http://hl7.org/fhir/sid/us-ssn';
+export const CHLOE_SSN = '078-05-1120';
 
 const patients: Record<string, Record<string, unknown>> = {
   Ana: {
@@ -50,8 +54,15 @@ const patients: Record<string, Record<string, unknown>> = {
 };
 
 const practitioners: Record<string, Record<string, unknown>> = {
-  Hana: {},
+  Hana: { identifier: [{ system: LICENSE, value: 'LIC-1' }] },
   Ian: {
+    identifier: [
+      {
+        system: LICENSE,
+        type: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v2-0203', code: 'MD' }] },
+        value: 'LIC-2',
+      },
+    ],
     extension: [
       {
         url: 'https://fhir-interop-server.dev/fhir/StructureDefinition/practitioner-specialization',
@@ -73,7 +84,11 @@ export interface Dataset {
 export async function createDataset(server: TestServer): Promise<Dataset> {
   const ids: Record<string, string> = {};
   for (const [label, body] of Object.entries(patients)) {
-    const res = await server.call('POST', '/Patient', { body: newPatient(body) });
+    const ssn = label === 'Chloé' && server.config.dataEncryptionKey ? [{ system: SSN, value: CHLOE_SSN }] : [];
+    const identifier = [...((body.identifier as unknown[] | undefined) ?? []), ...ssn];
+    const res = await server.call('POST', '/Patient', {
+      body: newPatient({ ...body, ...(identifier.length ? { identifier } : {}) }),
+    });
     if (res.status !== 201) throw new Error(`${label}: ${res.text}`);
     ids[label] = res.body.id;
   }

@@ -2,10 +2,11 @@
 // (http://hl7.org/fhir/R4/search.html): each row a search and the exact resources it finds.
 import { expect } from 'chai';
 import { startTestServer, type TestServer } from '../../support/server.js';
-import { createDataset, MRN, type Dataset } from './dataset.js';
+import { CHLOE_SSN, createDataset, MRN, type Dataset } from './dataset.js';
 
 const PATIENTS = ['Ana', 'Bob', 'Chloé', 'Dan', 'Eve'];
 const GENDER = 'http://hl7.org/fhir/administrative-gender';
+const V2 = 'http://terminology.hl7.org/CodeSystem/v2-0203';
 
 /** [query, labels expected; `ordered` when the order is part of the answer] */
 const ROWS: [string, string[], 'ordered'?][] = [
@@ -46,6 +47,17 @@ const ROWS: [string, string[], 'ordered'?][] = [
   [`Patient?identifier=${MRN}|MRN-1`, ['Ana']],
   [`Patient?identifier=${MRN}|`, ['Ana']],
   ['Patient?identifier=|MRN-1', []],
+  // identifier :of-type system|code|value: the v2-0203 type of the column, the SSN by its keyed hash
+  [`Patient?identifier:of-type=${V2}|MR|MRN-1`, ['Ana']],
+  [`Patient?identifier:of-type=${V2}|PI|MRN-1`, []],
+  [`Patient?identifier:of-type=http://example.org/types|MR|MRN-1`, []],
+  [`Patient?identifier:of-type=${V2}|MR|MRN-2`, []],
+  [`Patient?identifier:of-type=${V2}|SS|${CHLOE_SSN}`, ['Chloé']],
+  [`Patient?identifier:of-type=${V2}|MR|${CHLOE_SSN}`, []],
+  [`Patient?identifier:of-type=${V2}|SS|000-00-0000`, []],
+  [`Patient?identifier:of-type=${V2}|MR|MRN-1,${V2}|SS|${CHLOE_SSN}`, ['Ana', 'Chloé']],
+  [`Patient?identifier:of-type=${V2}|MR|MRN-1&gender=male`, []],
+  [`Patient?identifier:not=${MRN}|MRN-1`, ['Bob', 'Chloé', 'Dan', 'Eve']],
   ['Patient?email=ANA@example.org', ['Ana']],
   ['Patient?email=email|dan@example.org', ['Dan']],
   ['Patient?telecom=phone|555-0101', ['Ana']],
@@ -98,6 +110,10 @@ const ROWS: [string, string[], 'ordered'?][] = [
   ['Practitioner?_has:PractitionerRole:practitioner:specialty=cardiology', ['Hana']],
   ['Practitioner?name=ian&gender=male', ['Ian']],
   ['Practitioner?family=heart', ['Hana']],
+  [`Practitioner?identifier:of-type=${V2}|MD|LIC-1`, ['Hana']],
+  [`Practitioner?identifier:of-type=${V2}|MD|LIC-2`, ['Ian']],
+  [`Practitioner?identifier:of-type=${V2}|EI|LIC-1`, []],
+  [`Practitioner?identifier=LIC-2`, ['Ian']],
 ];
 
 describe('search › parameters over a fixed dataset (search.html)', function () {
@@ -106,7 +122,7 @@ describe('search › parameters over a fixed dataset (search.html)', function ()
   let data: Dataset;
 
   before(async () => {
-    server = await startTestServer();
+    server = await startTestServer({ DATA_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64') });
     data = await createDataset(server);
   });
   after(() => server?.stop());
@@ -136,5 +152,17 @@ describe('search › parameters over a fixed dataset (search.html)', function ()
       if (ordered) expect(found).to.deep.equal(expected);
       else expect([...found].sort()).to.deep.equal([...expected].sort());
       expect(res.body.total).to.equal(expected.length);
+    });
+
+  for (const value of ['MR|MRN-1', 'MRN-1', `${V2}||MRN-1`, `${V2}|MR|`, `|MR|MRN-1`])
+    it(`identifier:of-type=${value} is refused with 400 and an OperationOutcome`, async () => {
+      for (const handling of ['strict', 'lenient']) {
+        const res = await server.call('GET', `/Patient?identifier:of-type=${encodeURIComponent(value)}`, {
+          headers: { prefer: `handling=${handling}` },
+        });
+        expect(res.status, res.text).to.equal(400);
+        expect(res.body.resourceType).to.equal('OperationOutcome');
+        expect(res.body.issue[0].diagnostics).to.contain('of-type');
+      }
     });
 });
