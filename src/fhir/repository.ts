@@ -12,7 +12,7 @@ import { bindSession, inTransaction, isBound, preparedQuery, withSession, type S
 import { FhirError } from './outcome.js';
 import { splitOverflow } from './overflow.js';
 import { renderResource } from './rendering.js';
-import { insertStatement, updateStatement } from './row-statements.js';
+import { ident, insertStatement, updateStatement } from './row-statements.js';
 
 export interface StoredVersion {
   resourceType: string;
@@ -190,20 +190,10 @@ export class Repository {
       const now = new Date().toISOString();
       const stamp = (values: Record<string, unknown> | undefined) =>
         Object.fromEntries(Object.entries(values ?? {}).map(([k, v]) => [k, v === 'now' ? now : v]));
-      const { table, parent } = mapping.source;
+      const { parent } = mapping.source;
       const root = stamp(mapping.softDelete.root);
       const parentValues = parent && mapping.softDelete.parent ? stamp(mapping.softDelete.parent) : undefined;
-      const statement = updateStatement({
-        table,
-        columns: Object.keys(root),
-        ...(parent && parentValues ? { parent: { table: parent.table, columns: Object.keys(parentValues) } } : {}),
-      });
-      const parentId = parent ? (existing[table]?.[parent.link] as string | undefined) : undefined;
-      await sql.query(
-        statement.text,
-        statement.values({ type: mapping.resourceType, id, root, parent: parentValues, parentId }),
-        statement.name,
-      );
+      await updateRows(sql, mapping, id, existing, root, parentValues, null);
       return this.current(mapping, id, sql);
     });
   }
@@ -276,17 +266,7 @@ export class Repository {
       const parentValues = parent && plan.parent ? { ...plan.parent, ...clear(undelete?.parent) } : undefined;
       checkShapes(table, root);
       if (parent && parentValues) checkShapes(parent.table, parentValues);
-      const statement = updateStatement({
-        table,
-        columns: Object.keys(root),
-        ...(parent && parentValues ? { parent: { table: parent.table, columns: Object.keys(parentValues) } } : {}),
-      });
-      const parentId = parent ? (existing[table]?.[parent.link] as string | undefined) : undefined;
-      await sql.query(
-        statement.text,
-        statement.values({ type, id, root, parent: parentValues, parentId, hashes: hashText }),
-        statement.name,
-      );
+      await updateRows(sql, mapping, id, existing, root, parentValues, hashText);
     } else {
       const defaults = mapping.createDefaults?.(this.ctx) ?? {};
       const root: Record<string, unknown> = { ...defaults.root, ...plan.root };
@@ -361,7 +341,7 @@ export class Repository {
     const type = mapping.resourceType;
     const lockItems = async (rowId: string) => {
       const [row] = await sql.query<{ items: JsonRow[] | string | null }>(
-        `select ${quoted(column)} as items from ${quoted(table)} where id = $1 for update`,
+        `select ${ident(column)} as items from ${ident(table)} where id = $1 for update`,
         [rowId],
       );
       const items = typeof row?.items === 'string' ? (JSON.parse(row.items) as JsonRow[]) : row?.items;
@@ -411,18 +391,31 @@ export class Repository {
         if (!assignNumber || attempt >= 5) throw FhirError.conflict('could not assign a free business number; retry');
       }
     }
-    const [row] = await sql.query<{ id: string }>(`select ${quoted(idFunction)}($1::uuid, $2) as id`, [
-      rowId,
-      entryKey,
-    ]);
+    const [row] = await sql.query<{ id: string }>(`select ${ident(idFunction)}($1::uuid, $2) as id`, [rowId, entryKey]);
     return row!.id;
   }
 }
 
-const quoted = (name: string) => {
-  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new Error(`not an SQL name: ${name}`);
-  return `"${name}"`;
-};
+/** The root (and parent) columns of an existing resource, and its hashes, in one statement. */
+async function updateRows(
+  sql: SqlSession,
+  mapping: ResourceMapping,
+  id: string,
+  existing: Snapshot,
+  root: Record<string, unknown>,
+  parentValues: Record<string, unknown> | undefined,
+  hashes: string | null,
+): Promise<void> {
+  const { table, parent } = mapping.source;
+  const statement = updateStatement({
+    table,
+    columns: Object.keys(root),
+    ...(parent && parentValues ? { parent: { table: parent.table, columns: Object.keys(parentValues) } } : {}),
+  });
+  const parentId = parent ? (existing[table]?.[parent.link] as string | undefined) : undefined;
+  const values = { type: mapping.resourceType, id, root, parent: parentValues, parentId, hashes };
+  await sql.query(statement.text, statement.values(values), statement.name);
+}
 
 /** Every resource the plan points at exists and is not deleted (422 naming the element otherwise). */
 async function checkReferences(sql: SqlSession, plan: WritePlan): Promise<void> {

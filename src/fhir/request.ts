@@ -117,3 +117,13 @@ export function single(query: Query, name: string): string | undefined {
   const value = query[name];
   return Array.isArray(value) ? value[value.length - 1] : value;
 }
+
+/** A query string (the part after `?` when there is one) as a Query: repeated keys become arrays. */
+export function parseQuery(text: string): Query {
+  const query: Query = {};
+  for (const [key, value] of new URLSearchParams(text.replace(/^[^?]*\?/, ''))) {
+    const existing = query[key];
+    query[key] = existing === undefined ? value : [...(Array.isArray(existing) ? existing : [existing]), value];
+  }
+  return query;
+}

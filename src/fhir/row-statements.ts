@@ -56,7 +56,8 @@ function compile(template: string): RowStatement {
   return new RowStatement(text, params);
 }
 
-const ident = (name: string) => {
+/** A table, column or function name of a mapping, quoted; anything else is a bug, not input. */
+export const ident = (name: string) => {
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new Error(`not a column or table name: ${name}`);
   return `"${name}"`;
 };

@@ -6,7 +6,7 @@
 import type { Bundle, BundleEntry, FhirResource } from 'fhir/r4.js';
 import { FhirError } from '../outcome.js';
 import type { Repository } from '../repository.js';
-import type { FhirRequest, FhirResponse, Query } from '../request.js';
+import { parseQuery, type FhirRequest, type FhirResponse, type Query } from '../request.js';
 
 /** A request with its path segments, as the router takes it. */
 export type RoutedRequest = FhirRequest & { segments: string[] };
@@ -92,11 +92,7 @@ function parseEntry(entry: BundleEntry, index: number, baseUrl: string): Entry {
 /** The entry as the request the router takes. */
 function entryRequest(entry: Entry, outer: FhirRequest, resource: unknown): RoutedRequest {
   const [path = '', search = ''] = entry.url.split('?', 2) as [string, string?];
-  const query: Query = {};
-  for (const [key, value] of new URLSearchParams(search ?? '')) {
-    const existing = query[key];
-    query[key] = existing === undefined ? value : [...(Array.isArray(existing) ? existing : [existing]), value];
-  }
+  const query = parseQuery(`?${search ?? ''}`);
   const headers: Record<string, string | undefined> = {
     'content-type': 'application/fhir+json',
     ...(outer.headers.prefer ? { prefer: outer.headers.prefer } : {}),
@@ -267,12 +263,7 @@ async function rewrite(
   const found = new Map<string, string>();
   for (const reference of new Set(conditional)) {
     const [, type, search] = CONDITIONAL.exec(reference)!;
-    const query: Query = {};
-    for (const [key, value] of new URLSearchParams(search)) {
-      const existing = query[key];
-      query[key] = existing === undefined ? value : [...(Array.isArray(existing) ? existing : [existing]), value];
-    }
-    const ids = await deps.matching(type!, query, repository, request);
+    const ids = await deps.matching(type!, parseQuery(`?${search!}`), repository, request);
     if (ids.length !== 1)
       throw FhirError.preconditionFailed(
         `the conditional reference ${reference} matches ${ids.length === 0 ? 'no' : 'more than one'} ${type}`,

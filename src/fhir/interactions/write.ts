@@ -6,18 +6,9 @@ import { changedElements } from '../changed-elements.js';
 import { FhirError } from '../outcome.js';
 import { applyJsonPatch } from '../json-patch.js';
 import { isUuid, type StoredVersion } from '../repository.js';
-import { parseETag, writeResponse, type FhirResponse, type InteractionContext } from '../request.js';
+import { parseETag, parseQuery, writeResponse, type FhirResponse, type InteractionContext } from '../request.js';
 import { matchingIds } from './search-type.js';
 import { assertValid, resourceBody } from './validate-resource.js';
-
-function queryOf(text: string): Record<string, string | string[]> {
-  const query: Record<string, string | string[]> = {};
-  for (const [key, value] of new URLSearchParams(text.replace(/^[^?]*\?/, ''))) {
-    const existing = query[key];
-    query[key] = existing === undefined ? value : [...(Array.isArray(existing) ? existing : [existing]), value];
-  }
-  return query;
-}
 
 function checkIfMatch(ctx: InteractionContext, current: StoredVersion | undefined) {
   const header = ctx.request.headers['if-match'];
@@ -37,7 +28,7 @@ export async function create(ctx: InteractionContext, mapContext: MapContext): P
   assertValid(body, mapping);
   const ifNoneExist = request.headers['if-none-exist'];
   if (ifNoneExist) {
-    const ids = await matchingIds(ctx, mapContext, queryOf(ifNoneExist));
+    const ids = await matchingIds(ctx, mapContext, parseQuery(ifNoneExist));
     if (ids.length > 1)
       throw FhirError.preconditionFailed(`If-None-Exist ${ifNoneExist} matches more than one ${mapping.resourceType}`);
     if (ids.length === 1) {
