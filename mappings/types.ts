@@ -127,6 +127,8 @@ export interface ResourceMapping<R extends FhirResource = FhirResource> {
   resourceType: R['resourceType'];
   /** Canonical URL of the profile; its StructureDefinition lives in profiles/. */
   profile: string;
+  /** Published profiles the output also meets (US Core 3.1.1), declared beside ours. */
+  conformsTo?: readonly string[];
   interactions: readonly Interaction[];
   source: {
     /** The root table: its uuid is the resource id (D3). */
