@@ -9,6 +9,7 @@ import { patientMapping } from './patient.js';
 import { practitionerRoleMapping } from './practitioner-role.js';
 import { practitionerMapping } from './practitioner.js';
 import { scheduleMapping } from './schedule.js';
+import { slotMapping } from './slot.js';
 import type { ResourceMapping } from './types.js';
 
 export const mappings: readonly ResourceMapping[] = [
@@ -21,5 +22,6 @@ export const mappings: readonly ResourceMapping[] = [
   medicationMapping,
   medicationRequestMapping,
   scheduleMapping,
+  slotMapping,
   auditEventMapping,
 ] as unknown as ResourceMapping[];

@@ -143,7 +143,14 @@ export interface ResourceMapping<R extends FhirResource = FhirResource> {
      * Rows that are never changed (audit_logs): no triggers and no version rows; each row is one
      * version (1), read on demand, last updated at this column's time (a TIMESTAMP holding UTC).
      */
-    appendOnly?: { lastUpdated: string };
+    appendOnly?: {
+      lastUpdated: string;
+      /**
+       * Rows computed by an SQL function (Slot): a FROM clause with the `from` aliases that finds
+       * the one row of an id (bound as `?`) without computing all of them.
+       */
+      byId?: string;
+    };
     /** New rows: a business number assigned when the client supplies none. */
     numbering?: { table: string; column: string; prefix: string; width: number; sequence: string };
     /**

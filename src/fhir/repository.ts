@@ -11,6 +11,7 @@ import { numbered } from '../db/raw-query.js';
 import { bindSession, inTransaction, isBound, preparedQuery, withSession, type SqlSession } from '../db/sql-session.js';
 import { FhirError } from './outcome.js';
 import { splitOverflow } from './overflow.js';
+import { rowOfId } from './row-of-id.js';
 import { renderResource } from './rendering.js';
 import { ident, insertStatement, updateStatement } from './row-statements.js';
 
@@ -131,10 +132,8 @@ export class Repository {
   }
 
   private async appendOnlyVersion(mapping: ResourceMapping, id: string): Promise<StoredVersion | undefined> {
-    const rows = await this.root.execute<VersionRow[]>(
-      `select ${appendOnlyColumns(mapping)} from ${mapping.source.from} where ${mapping.source.id} = ?`,
-      [id],
-    );
+    const one = rowOfId(mapping, id, appendOnlyColumns(mapping));
+    const rows = await this.root.execute<VersionRow[]>(one.sql, one.params);
     return rows[0] ? this.materialise(mapping, rows[0]) : undefined;
   }
 
