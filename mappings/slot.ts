@@ -14,6 +14,9 @@ export const SLOT_PROFILE = 'https://fhir-interop-server.dev/fhir/StructureDefin
 /** Slots searches and reads see: a doctor's planning horizon, or the one slot of an id. */
 const FROM = 'doctors d cross join lateral fhir_slot_horizon(d.id) s';
 const BY_ID = 'fhir_slot(?::uuid) s join doctors d on d.id = s.doctor_id';
+/** The rows a Slot renders from (as fhir_snapshot_slot gives them), without computing the slot again. */
+const SNAPSHOT = `jsonb_build_object('slot', jsonb_build_object('id', s.id, 'doctorId', s.doctor_id,
+  'start', s.start, 'end', s."end", 'status', s.status, 'minutes', s.minutes))`;
 
 const iso = (value: unknown) => {
   const text = str(value);
@@ -24,7 +27,17 @@ export const slotMapping = defineMapping<Slot>({
   resourceType: 'Slot',
   profile: SLOT_PROFILE,
   interactions: ['read', 'search-type'],
-  source: { table: 'doctors', from: FROM, id: 's.id', appendOnly: { lastUpdated: 's.updated', byId: BY_ID } },
+  source: {
+    table: 'doctors',
+    from: FROM,
+    id: 's.id',
+    appendOnly: {
+      lastUpdated: 's.updated',
+      byId: BY_ID,
+      snapshot: SNAPSHOT,
+      order: { sql: 's.start', descending: false },
+    },
+  },
   slots: [],
   summary: [
     'identifier',
@@ -38,7 +51,7 @@ export const slotMapping = defineMapping<Slot>({
     'end',
   ],
   search: {
-    schedule: referenceParam('http://hl7.org/fhir/SearchParameter/Slot-schedule', { Schedule: 's.doctor_id' }),
+    schedule: referenceParam('http://hl7.org/fhir/SearchParameter/Slot-schedule', { Schedule: 'd.id' }),
     status: tokenParam({
       definition: 'http://hl7.org/fhir/SearchParameter/Slot-status',
       where: ({ system, code }) =>

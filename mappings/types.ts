@@ -150,6 +150,10 @@ export interface ResourceMapping<R extends FhirResource = FhirResource> {
        * the one row of an id (bound as `?`) without computing all of them.
        */
       byId?: string;
+      /** SQL of a row's snapshot over the `from` aliases; fhir_snapshot(type, id) when absent. */
+      snapshot?: string;
+      /** The order of a search without _sort; newest `lastUpdated` first when absent. */
+      order?: { sql: string; descending: boolean };
     };
     /** New rows: a business number assigned when the client supplies none. */
     numbering?: { table: string; column: string; prefix: string; width: number; sequence: string };

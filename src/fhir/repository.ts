@@ -45,7 +45,7 @@ const VERSION_COLUMNS = `v.id, v.version_id, v.last_updated, v.deleted, v.render
 export function appendOnlyColumns(mapping: ResourceMapping): string {
   const { id, appendOnly } = mapping.source;
   return `${id} as id, 1 as version_id, (${appendOnly!.lastUpdated} at time zone 'UTC') as last_updated,
-    false as deleted, null::text as rendered, fhir_snapshot('${mapping.resourceType}', ${id}) as snapshot`;
+    false as deleted, null::text as rendered, ${appendOnly!.snapshot ?? `fhir_snapshot('${mapping.resourceType}', ${id})`} as snapshot`;
 }
 
 const CURRENT_SQL = `select ${VERSION_COLUMNS} from fhir_resources h
