@@ -138,6 +138,29 @@ describe('audit › every interaction leaves one audit_logs row (D9)', function 
     }
   });
 
+  it('refusals before the FHIR router are audited: a body that is no JSON (400), too large (413), of another type (415)', async () => {
+    const cases: [Record<string, unknown>, number, string][] = [
+      [{ raw: '{"resourceType": "Patient",', headers: { 'content-type': 'application/fhir+json' } }, 400, 'CREATE'],
+      [
+        {
+          raw: JSON.stringify(newPatient({ text: { status: 'generated', div: 'x'.repeat(6 * 1024 * 1024) } })),
+          headers: { 'content-type': 'application/fhir+json' },
+        },
+        413,
+        'CREATE',
+      ],
+      [{ raw: '<Patient/>', headers: { 'content-type': 'application/fhir+xml' } }, 415, 'CREATE'],
+    ];
+    for (const [options, status, action] of cases) {
+      await clear();
+      const reply = await call('POST', '/Patient', options);
+      expect(reply.status, reply.text.slice(0, 300)).to.equal(status);
+      const row = await only();
+      expect(row, String(status)).to.include({ action, entityType: 'Patient', success: false, userAgent: UA });
+      expect(row.errorMessage).to.match(new RegExp(`^${status} FHIR-\\d{4}: `));
+    }
+  });
+
   it('a batch leaves one row per entry, refused ones too, and one for the Bundle', async () => {
     const reply = await call('POST', '', {
       body: {
