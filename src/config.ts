@@ -135,8 +135,10 @@ function basePath(env: Env): string {
   return raw.length > 1 ? raw.replace(/\/$/, '') : raw;
 }
 
+/** Unset: no origin may call from a browser (no CORS headers at all); `*` must be asked for. */
 function corsOrigins(env: Env): '*' | string[] {
-  const raw = read(env, 'CORS_ORIGINS') ?? '*';
+  const raw = read(env, 'CORS_ORIGINS');
+  if (raw === undefined) return [];
   if (raw === '*') return '*';
   const origins = raw
     .split(',')
