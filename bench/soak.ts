@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import autocannon from 'autocannon';
+import type autocannon from 'autocannon';
 import { onCleanup, withCleanup } from './cleanup.js';
 import { patientBody, runLoad, type LoadResult } from './load.js';
 import { dropDatabase, freshDatabase, query } from './postgres.js';
