@@ -4,7 +4,7 @@
 // runs longer.
 import { expect } from 'chai';
 import { mappings } from '../../../mappings/index.js';
-import { heapUsedMb, runCampaign, type CampaignResult } from '../../support/hostile/campaign.js';
+import { heapUsedMb, runCampaign, sweepRoutes, type CampaignResult } from '../../support/hostile/campaign.js';
 import { startTestServer, type TestServer } from '../../support/server.js';
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 600);
@@ -25,6 +25,17 @@ describe('hardening › fuzzing the HTTP surface (issue 10)', function () {
       server = await startTestServer({ SEED_DEMO: 'true', SEED_DEMO_PATIENTS: '2', BODY_LIMIT: '2mb' });
     });
     after(() => server?.stop());
+
+    it('every HTTP method on every route answers with a status it means, changing nothing', async () => {
+      const result = await sweepRoutes({
+        origin: server.url,
+        fhirBase: server.config.fhirBasePath,
+        sql: server.sql,
+        mappings,
+      });
+      console.log(`      sweep: ${result.requests} requests, statuses ${JSON.stringify(result.byStatus)}`);
+      expect(result.byStatus['500'] ?? 0).to.equal(0);
+    });
 
     it('every hostile request on every route of every mapping is refused cleanly and changes nothing', async () => {
       const heapBefore = heapUsedMb();
@@ -50,6 +61,23 @@ describe('hardening › fuzzing the HTTP surface (issue 10)', function () {
       });
     });
     after(() => server?.stop());
+
+    it('every HTTP method on every OAuth and FHIR route, without a token, answers in its own format', async () => {
+      const auth = new URL(server.config.auth.issuer).pathname;
+      const authPaths = ['authorize', 'token', 'introspect', 'revoke', 'register', 'launch', 'login', 'mfa']
+        .concat(['patient', 'consent', 'reset', 'jwks', 'nowhere'])
+        .map((p) => `${auth}/${p}`);
+      const result = await sweepRoutes({
+        origin: server.url,
+        fhirBase: server.config.fhirBasePath,
+        sql: server.sql,
+        mappings,
+        authPaths,
+        volatileTables: ['smart_rate_limits', 'smart_login_failures'],
+      });
+      console.log(`      sweep: ${result.requests} requests, statuses ${JSON.stringify(result.byStatus)}`);
+      expect(result.byStatus['401'] ?? 0).to.be.greaterThan(0);
+    });
 
     it('the OAuth endpoints and the protected FHIR routes refuse hostile requests in their own formats', async () => {
       const auth = new URL(server.config.auth.issuer).pathname;

@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import type pg from 'pg';
 import type { ResourceMapping } from '../../../mappings/types.js';
 import { changedTables, fingerprint, fingerprintQuery } from './fingerprint.js';
-import { hostileRequests, type HostileRequest } from './requests.js';
+import { hostileRequests, METHODS, routesOf, type HostileRequest } from './requests.js';
 import { sendRaw } from './send.js';
 import { problemsOf } from './verdict.js';
 
@@ -97,4 +97,36 @@ export async function runCampaign(
     interruptAfterTimeLimit: undefined,
   });
   return { requests, byStatus, byKind, ms: Date.now() - started, heapGrowthMb: heapUsedMb() - heapBefore };
+}
+
+/**
+ * Every method on every route once, without a body, at ids that do not exist: each answer judged,
+ * and the database unchanged by the whole sweep (nothing in it is a valid write).
+ */
+export async function sweepRoutes(
+  target: CampaignTarget,
+): Promise<{ requests: number; byStatus: Record<string, number> }> {
+  const query = await fingerprintQuery(target.sql, ['audit_logs', ...(target.volatileTables ?? [])]);
+  const before = await fingerprint(target.sql, query);
+  const routes = routesOf({
+    fhirBase: target.fhirBase,
+    mappings: target.mappings,
+    ids: {},
+    authPaths: target.authPaths,
+  });
+  const byStatus: Record<string, number> = {};
+  const failures: string[] = [];
+  let requests = 0;
+  for (const path of routes)
+    for (const method of METHODS) {
+      const reply = await sendRaw(target.origin, { method, path, headers: { accept: 'application/fhir+json' } });
+      requests++;
+      byStatus[reply.status] = (byStatus[reply.status] ?? 0) + 1;
+      const problems = problemsOf({ method, path }, reply, target.authPaths);
+      if (problems.length > 0) failures.push(`${method} ${path} → ${reply.status}: ${problems.join('; ')}`);
+    }
+  const after = await fingerprint(target.sql, query);
+  if (after !== before) failures.push(`the sweep changed ${changedTables(before, after).join(', ')}`);
+  if (failures.length > 0) throw new Error(failures.slice(0, 20).join('\n'));
+  return { requests, byStatus };
 }

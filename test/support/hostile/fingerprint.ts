@@ -2,6 +2,9 @@
 // request), to prove a refused request changed nothing.
 import type pg from 'pg';
 
+/** A version's rendering is a cache a first read fills in (D13), not data a request changes. */
+const CACHE_COLUMNS: Record<string, string> = { fhir_resource_versions: 'rendered' };
+
 export async function fingerprintQuery(sql: pg.Client, exclude: readonly string[]): Promise<string> {
   const { rows } = await sql.query<{ tablename: string }>(
     `select tablename from pg_tables where schemaname = 'public' order by tablename`,
@@ -9,10 +12,10 @@ export async function fingerprintQuery(sql: pg.Client, exclude: readonly string[
   const parts = rows
     .map((r) => r.tablename)
     .filter((t) => !exclude.includes(t))
-    .map(
-      (t) =>
-        `select '${t}' as t, count(*) as n, md5(coalesce(string_agg(md5(x::text), '' order by md5(x::text)), '')) as h from "${t}" x`,
-    );
+    .map((t) => {
+      const row = CACHE_COLUMNS[t] ? `(to_jsonb(x) - '${CACHE_COLUMNS[t]}')::text` : 'x::text';
+      return `select '${t}' as t, count(*) as n, md5(coalesce(string_agg(md5(${row}), '' order by md5(${row})), '')) as h from "${t}" x`;
+    });
   return `select string_agg(t || ':' || n || ':' || h, ' ' order by t) as fingerprint from (${parts.join(' union all ')}) s`;
 }
 

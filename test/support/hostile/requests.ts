@@ -24,7 +24,19 @@ export interface Surface {
   authPaths?: readonly string[];
 }
 
-const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'TRACE', 'PROPFIND', 'MERGE', 'SEARCH'];
+export const METHODS = [
+  'GET',
+  'HEAD',
+  'POST',
+  'PUT',
+  'PATCH',
+  'DELETE',
+  'OPTIONS',
+  'TRACE',
+  'PROPFIND',
+  'MERGE',
+  'SEARCH',
+];
 
 export const SQL_AND_JSONPATH = [
   "'",
