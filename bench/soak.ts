@@ -119,7 +119,10 @@ await withCleanup(async () => {
       requests: mixedRequests(ours.prefix, ids, families),
     });
     slices.push(result);
-    const s = await sample(ours.base, started, databaseUrl);
+    const s = await sample(ours.base, started, databaseUrl).catch((error: unknown) => {
+      console.error(`the server stopped answering; its last output:\n${ours.proc.output().slice(-4000)}`);
+      throw error;
+    });
     samples.push(s);
     console.log(
       `${String(s.atSeconds).padStart(5)} s: ${result.requests} requests, ${result.requestsPerSecond.toFixed(0)}/s, p99 ${result.p99Ms} ms, ` +
