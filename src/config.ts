@@ -23,6 +23,8 @@ export interface Config {
   seedDemo: SeedDemo;
   seedDemoPatients: number;
   shutdownTimeoutMs: number;
+  /** node:http limits against slow clients (slowloris): whole headers, whole request, idle keep-alive. */
+  http: { headersTimeoutMs: number; requestTimeoutMs: number; keepAliveTimeoutMs: number };
   trustProxy: string | false;
   /** 32-byte key for encrypted columns (patients.ssn); undefined: generated under DATA_DIR when embedded. */
   dataEncryptionKey: Buffer | undefined;
@@ -135,8 +137,10 @@ function basePath(env: Env): string {
   return raw.length > 1 ? raw.replace(/\/$/, '') : raw;
 }
 
+/** Unset: no origin may call from a browser (no CORS headers at all); `*` must be asked for. */
 function corsOrigins(env: Env): '*' | string[] {
-  const raw = read(env, 'CORS_ORIGINS') ?? '*';
+  const raw = read(env, 'CORS_ORIGINS');
+  if (raw === undefined) return [];
   if (raw === '*') return '*';
   const origins = raw
     .split(',')
@@ -198,6 +202,18 @@ function timeZone(env: Env, name: string, fallback: string): string {
 }
 
 /** Reads and checks the configuration; throws ConfigError naming the first bad variable. */
+function httpTimeouts(env: Env): Config['http'] {
+  const headersTimeoutMs = integer(env, 'HTTP_HEADERS_TIMEOUT_MS', 20000, 100, 600000);
+  const requestTimeoutMs = integer(env, 'HTTP_REQUEST_TIMEOUT_MS', 60000, 100, 3600000);
+  if (requestTimeoutMs < headersTimeoutMs)
+    throw new ConfigError('HTTP_REQUEST_TIMEOUT_MS', 'must be at least HTTP_HEADERS_TIMEOUT_MS');
+  return {
+    headersTimeoutMs,
+    requestTimeoutMs,
+    keepAliveTimeoutMs: integer(env, 'HTTP_KEEPALIVE_TIMEOUT_MS', 5000, 100, 600000),
+  };
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const port = integer(env, 'PORT', 8080, 0, 65535);
   const host = read(env, 'HOST') ?? '0.0.0.0';
@@ -223,6 +239,7 @@ export function loadConfig(env: Env = process.env): Config {
     seedDemo: oneOf(env, 'SEED_DEMO', ['auto', 'true', 'false'], 'auto'),
     seedDemoPatients: integer(env, 'SEED_DEMO_PATIENTS', 25, 1, 100000),
     shutdownTimeoutMs: integer(env, 'SHUTDOWN_TIMEOUT_MS', 10000, 0, 600000),
+    http: httpTimeouts(env),
     trustProxy: trustProxy === undefined || trustProxy.toLowerCase() === 'false' ? false : trustProxy,
     dataEncryptionKey: encryptionKey(env),
     ...searchSettings(env),

@@ -1,7 +1,7 @@
 // Composes the server: configuration → database (migrated, demo data once) → HTTP → listen, and
 // the graceful stop that undoes it in reverse order.
 import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
+import { createServer as createHttpServer, type Server } from 'node:http';
 import { mappings } from '../mappings/index.js';
 import { auditedRouter } from './audit/audited-router.js';
 import { createAuditTrail, type AuditTrail } from './audit/audit-trail.js';
@@ -142,14 +142,21 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       fhirRouter,
       ...(authorizationServer ? { authorizationServer } : {}),
     });
-    server = app.listen(config.port, config.host);
+    // Slow clients are cut off (slowloris): the limits are checked every second, not node's default 30 s.
+    server = createHttpServer(
+      {
+        headersTimeout: config.http.headersTimeoutMs,
+        requestTimeout: config.http.requestTimeoutMs,
+        keepAliveTimeout: config.http.keepAliveTimeoutMs,
+        connectionsCheckingInterval: 1000,
+      },
+      app,
+    );
+    server.listen(config.port, config.host);
     await new Promise<void>((resolve, reject) => {
       server!.once('listening', resolve);
       server!.once('error', reject);
     });
-    server.headersTimeout = 20000;
-    server.requestTimeout = 60000;
-    server.keepAliveTimeout = 5000;
   } catch (error) {
     server?.close();
     await db.close();

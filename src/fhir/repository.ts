@@ -76,6 +76,25 @@ export class Repository {
     return this.transaction((sql) => work(new Repository(bindSession(this.root, sql), this.ctx)));
   }
 
+  /**
+   * `work` in one transaction holding the resource type's conditional-create lock, so the search of
+   * an If-None-Exist and the create it decides are one step: a racing conditional create waits,
+   * then finds the row the first one made (http.html#ccreate). Inside a Bundle transaction it joins
+   * that transaction.
+   */
+  conditionalCreate<T>(mapping: ResourceMapping, work: (repository: Repository) => Promise<T>): Promise<T> {
+    return this.transaction(async (sql) => {
+      await sql.query(
+        'select pg_advisory_xact_lock(hashtext($1))',
+        [`fhir-conditional-create:${mapping.resourceType}`],
+        'fhir_conditional_create_lock',
+      );
+      const repository = new Repository(bindSession(this.root, sql), this.ctx);
+      repository.afterWrite = this.afterWrite;
+      return work(repository);
+    });
+  }
+
   get entityManager(): EntityManager {
     return this.em;
   }

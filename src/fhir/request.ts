@@ -127,9 +127,14 @@ export function single(query: Query, name: string): string | undefined {
   return Array.isArray(value) ? value[value.length - 1] : value;
 }
 
+/** An empty Query with no prototype, so that keys such as `toString` or `__proto__` are just names. */
+export function emptyQuery(): Query {
+  return Object.create(null) as Query;
+}
+
 /** A query string (the part after `?` when there is one) as a Query: repeated keys become arrays. */
 export function parseQuery(text: string): Query {
-  const query: Query = {};
+  const query = emptyQuery();
   for (const [key, value] of new URLSearchParams(text.replace(/^[^?]*\?/, ''))) {
     const existing = query[key];
     query[key] = existing === undefined ? value : [...(Array.isArray(existing) ? existing : [existing]), value];

@@ -4,7 +4,7 @@ import { Router, type NextFunction, type Request, type Response } from 'express'
 import type { CapabilityStatement } from 'fhir/r4.js';
 import type { BearerResult } from '../auth/authorization-server.js';
 import { FhirError } from '../fhir/outcome.js';
-import type { FhirResponse, Query } from '../fhir/request.js';
+import { emptyQuery, type FhirResponse, type Query } from '../fhir/request.js';
 import type { RoutedRequest } from '../fhir/router.js';
 import { toFhirError } from './middleware/errors.js';
 import { fhirContentNegotiation } from './middleware/fhir-content.js';
@@ -42,7 +42,7 @@ function only(...methods: string[]) {
 }
 
 function queryOf(req: Request): Query {
-  const query: Query = {};
+  const query = emptyQuery();
   const add = (source: unknown) => {
     if (!source || typeof source !== 'object') return;
     for (const [key, value] of Object.entries(source as Record<string, unknown>)) {

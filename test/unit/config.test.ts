@@ -11,7 +11,7 @@ describe('configuration (src/config.ts)', () => {
     expect(config.fhirBasePath).to.equal('/fhir');
     expect(config.fhirBaseUrl).to.equal('http://localhost:8080/fhir');
     expect(config.logLevel).to.equal('info');
-    expect(config.corsOrigins).to.equal('*');
+    expect(config.corsOrigins).to.deep.equal([]);
     expect(config.hospitalTimeZone).to.equal('UTC');
   });
 

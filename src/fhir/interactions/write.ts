@@ -27,17 +27,21 @@ export async function create(ctx: InteractionContext, mapContext: MapContext): P
   const { id: _ignored, ...body } = resource as FhirResource & { id?: string };
   assertValid(body, mapping);
   const ifNoneExist = request.headers['if-none-exist'];
-  if (ifNoneExist) {
-    const ids = await matchingIds(ctx, mapContext, parseQuery(ifNoneExist));
+  if (!ifNoneExist) {
+    const version = await repository.create(mapping, body as FhirResource);
+    return { ...writeResponse(201, version, request), audit: { entityId: version.id } };
+  }
+  return repository.conditionalCreate(mapping, async (tx) => {
+    const ids = await matchingIds({ ...ctx, repository: tx }, mapContext, parseQuery(ifNoneExist));
     if (ids.length > 1)
       throw FhirError.preconditionFailed(`If-None-Exist ${ifNoneExist} matches more than one ${mapping.resourceType}`);
     if (ids.length === 1) {
-      const existing = await repository.current(mapping, ids[0]!);
+      const existing = await tx.current(mapping, ids[0]!);
       return { ...writeResponse(200, existing!, request), audit: { entityId: ids[0] } };
     }
-  }
-  const version = await repository.create(mapping, body as FhirResource);
-  return { ...writeResponse(201, version, request), audit: { entityId: version.id } };
+    const version = await tx.create(mapping, body as FhirResource);
+    return { ...writeResponse(201, version, request), audit: { entityId: version.id } };
+  });
 }
 
 export async function update(ctx: InteractionContext, id: string): Promise<FhirResponse> {

@@ -71,7 +71,12 @@ describe('auth › sign-in pages in Chromium', function () {
     await new Promise<void>((resolve) => callback.listen(0, '127.0.0.1', resolve));
     appOrigin = `http://127.0.0.1:${(callback.address() as AddressInfo).port}`;
     redirectUri = `${appOrigin}/callback`;
-    server = await startTestServer({ AUTH_MODE: 'smart', PORT: String(port), FHIR_BASE_URL: fhirBase });
+    server = await startTestServer({
+      AUTH_MODE: 'smart',
+      PORT: String(port),
+      FHIR_BASE_URL: fhirBase,
+      CORS_ORIGINS: appOrigin,
+    });
     await addClient(server, {
       clientId: 'fhirclient-app',
       name: 'fhirclient test app',
