@@ -1,6 +1,7 @@
 // The registry: the ordered list of resource mappings. Everything else iterates it (D6).
 import { appointmentMapping } from './appointment.js';
 import { auditEventMapping } from './audit-event.js';
+import { documentReferenceMapping } from './document-reference.js';
 import { encounterMapping } from './encounter.js';
 import { invoiceMapping } from './invoice.js';
 import { medicationRequestMapping } from './medication-request.js';
@@ -21,5 +22,6 @@ export const mappings: readonly ResourceMapping[] = [
   medicationMapping,
   medicationRequestMapping,
   scheduleMapping,
+  documentReferenceMapping,
   auditEventMapping,
 ] as unknown as ResourceMapping[];
