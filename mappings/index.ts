@@ -1,7 +1,9 @@
 // The registry: the ordered list of resource mappings. Everything else iterates it (D6).
+import { allergyIntoleranceMapping } from './allergy-intolerance.js';
 import { appointmentMapping } from './appointment.js';
 import { auditEventMapping } from './audit-event.js';
 import { documentReferenceMapping } from './document-reference.js';
+import { conditionMapping } from './condition.js';
 import { encounterMapping } from './encounter.js';
 import { invoiceMapping } from './invoice.js';
 import { medicationRequestMapping } from './medication-request.js';
@@ -23,5 +25,7 @@ export const mappings: readonly ResourceMapping[] = [
   medicationRequestMapping,
   scheduleMapping,
   documentReferenceMapping,
+  allergyIntoleranceMapping,
+  conditionMapping,
   auditEventMapping,
 ] as unknown as ResourceMapping[];
