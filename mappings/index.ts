@@ -4,6 +4,7 @@ import { appointmentMapping } from './appointment.js';
 import { auditEventMapping } from './audit-event.js';
 import { documentReferenceMapping } from './document-reference.js';
 import { conditionMapping } from './condition.js';
+import { coverageMapping } from './coverage.js';
 import { encounterMapping } from './encounter.js';
 import { invoiceMapping } from './invoice.js';
 import { medicationRequestMapping } from './medication-request.js';
@@ -27,5 +28,6 @@ export const mappings: readonly ResourceMapping[] = [
   documentReferenceMapping,
   allergyIntoleranceMapping,
   conditionMapping,
+  coverageMapping,
   auditEventMapping,
 ] as unknown as ResourceMapping[];
