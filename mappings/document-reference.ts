@@ -74,7 +74,18 @@ export const documentReferenceMapping = defineMapping<DocumentReference>({
     'securityLabel',
     'content',
   ],
-  slots: [{ path: 'extension', key: (item) => (item.url === RECORD_SECTIONS ? RECORD_SECTIONS : undefined) }],
+  slots: [
+    { path: 'extension', key: (item) => (item.url === RECORD_SECTIONS ? RECORD_SECTIONS : undefined) },
+    {
+      // the readable text and each attachment URL are the columns'; the client's order is kept
+      path: 'content',
+      key: (item) => {
+        const attachment = item.attachment as Attachment | undefined;
+        if (attachment?.url) return `url:${attachment.url}`;
+        return attachment?.data !== undefined ? 'text' : undefined;
+      },
+    },
+  ],
   search: {
     _lastUpdated: lastUpdatedParam,
     patient: referenceParam('http://hl7.org/fhir/SearchParameter/clinical-patient', { Patient: 'mr."patientId"' }),
