@@ -16,7 +16,7 @@ const ALLERGY_VERIFICATION = 'http://terminology.hl7.org/CodeSystem/allergyintol
 export const allergyIntoleranceMapping = defineMapping<AllergyIntolerance>({
   resourceType: 'AllergyIntolerance',
   profile: ALLERGY_INTOLERANCE_PROFILE,
-  supportedProfiles: [US_CORE_ALLERGY_INTOLERANCE],
+  conformsTo: [US_CORE_ALLERGY_INTOLERANCE],
   interactions: READ_WRITE_INTERACTIONS,
   source: { table: 'patients', from: factsFrom('allergies'), id: 'f.id', textEntries: { column: 'allergies' } },
   compartment: { Patient: 'f.patient_id' },

@@ -17,7 +17,7 @@ const CONDITION_VERIFICATION = 'http://terminology.hl7.org/CodeSystem/condition-
 export const conditionMapping = defineMapping<Condition>({
   resourceType: 'Condition',
   profile: CONDITION_PROFILE,
-  supportedProfiles: [US_CORE_CONDITION],
+  conformsTo: [US_CORE_CONDITION],
   interactions: READ_WRITE_INTERACTIONS,
   source: {
     table: 'patients',

@@ -13,6 +13,7 @@ import { patientMapping } from './patient.js';
 import { practitionerRoleMapping } from './practitioner-role.js';
 import { practitionerMapping } from './practitioner.js';
 import { scheduleMapping } from './schedule.js';
+import { slotMapping } from './slot.js';
 import type { ResourceMapping } from './types.js';
 
 export const mappings: readonly ResourceMapping[] = [
@@ -25,6 +26,7 @@ export const mappings: readonly ResourceMapping[] = [
   medicationMapping,
   medicationRequestMapping,
   scheduleMapping,
+  slotMapping,
   documentReferenceMapping,
   allergyIntoleranceMapping,
   conditionMapping,

@@ -26,7 +26,7 @@ function restResource(mapping: ResourceMapping, all: readonly ResourceMapping[])
   const resource: CapabilityStatementRestResource = {
     type: mapping.resourceType,
     profile: mapping.profile,
-    supportedProfile: [mapping.profile, ...(mapping.supportedProfiles ?? [])],
+    supportedProfile: [mapping.profile, ...(mapping.conformsTo ?? [])],
     ...(mapping.confidential
       ? {
           documentation:
