@@ -131,6 +131,31 @@ describe('auth › confidential records only for staff (DocumentReference securi
         expect(ids(rev)).to.deep.equal([open]);
       });
 
+      it('removed rows stay hidden: a deleted restricted record, and the deleted record and allergy of another patient', async () => {
+        const bob = await createUser(server, admin, 'Patient');
+        const insert = async (patient: string, isConfidential: boolean) =>
+          (
+            await server.sql.query(
+              `insert into medical_records ("patientId", "recordType", title, description, "isConfidential")
+               values ($1, 'consultation', 'Gone', 'Notes.', $2) returning id`,
+              [patient, isConfidential],
+            )
+          ).rows[0].id as string;
+        const gone = [await insert(alice.id, true), await insert(bob.id, false)];
+        await server.sql.query('delete from medical_records where id = any($1)', [gone]);
+        await server.sql.query(`update patients set allergies = array['Latex'] where id = $1`, [bob.id]);
+        const [fact] = (await server.sql.query('select id from fhir_patient_facts where patient_id = $1', [bob.id]))
+          .rows;
+        await server.sql.query(`update patients set allergies = '{}' where id = $1`, [bob.id]);
+        for (const path of [
+          ...gone.flatMap((id) => [`/DocumentReference/${id}/_history/1`, `/DocumentReference/${id}/_history`]),
+          `/AllergyIntolerance/${fact.id}/_history/1`,
+        ]) {
+          expect((await get(token, path)).status, path).to.equal(404);
+          expect((await get(admin, path)).status, `${path} (staff)`).to.equal(200);
+        }
+      });
+
       it('cannot change the restricted record (404) nor file a new restricted one (403)', async () => {
         const read = await get(admin, `/DocumentReference/${restricted}`);
         const put = await server.call('PUT', `/DocumentReference/${restricted}`, {
