@@ -1,6 +1,10 @@
 // The registry: the ordered list of resource mappings. Everything else iterates it (D6).
+import { allergyIntoleranceMapping } from './allergy-intolerance.js';
 import { appointmentMapping } from './appointment.js';
 import { auditEventMapping } from './audit-event.js';
+import { documentReferenceMapping } from './document-reference.js';
+import { conditionMapping } from './condition.js';
+import { coverageMapping } from './coverage.js';
 import { encounterMapping } from './encounter.js';
 import { invoiceMapping } from './invoice.js';
 import { medicationRequestMapping } from './medication-request.js';
@@ -23,5 +27,9 @@ export const mappings: readonly ResourceMapping[] = [
   medicationRequestMapping,
   scheduleMapping,
   slotMapping,
+  documentReferenceMapping,
+  allergyIntoleranceMapping,
+  conditionMapping,
+  coverageMapping,
   auditEventMapping,
 ] as unknown as ResourceMapping[];

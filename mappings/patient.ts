@@ -8,12 +8,15 @@ import { firstOf, renderTelecom, telecomSlot } from './datatypes/contact-point.j
 import { officialName, officialNameSlot, renderOfficialName } from './datatypes/human-name.js';
 import { personSearch } from './datatypes/person-search.js';
 import { identifierParam, identifierType, identifierTypeCodingSlot } from './datatypes/identifier-search.js';
+import { EXTENSION_BASE } from './datatypes/status-maps.js';
 import { booleanParam, dateParam } from './params.js';
 import { defineMapping, READ_WRITE_INTERACTIONS, type JsonRow, type MapContext, type WriteProblem } from './types.js';
 
 /** The rows a resource is read and searched from. */
 const FROM = 'patients p join users u on u.id = p."userId"';
 
+/** patients.occupation (the patient's job, free text). */
+export const OCCUPATION = `${EXTENSION_BASE}/occupation`;
 export const US_SSN = 'http://hl7.org/fhir/sid/us-ssn';
 export const PATIENT_PROFILE = 'https://fhir-interop-server.dev/fhir/StructureDefinition/patient';
 
@@ -92,6 +95,7 @@ export const patientMapping = defineMapping<Patient>({
     telecomSlot,
     homeAddressSlot,
     { path: 'contact', key: () => 'emergency' },
+    { path: 'extension', key: (item) => (item.url === OCCUPATION ? OCCUPATION : undefined) },
   ],
   search: {
     identifier: identifierParam(
@@ -150,6 +154,7 @@ export const patientMapping = defineMapping<Patient>({
     }
     const contact = renderContact(p);
     if (contact.length) resource.contact = contact;
+    if (str(p.occupation)) resource.extension = [{ url: OCCUPATION, valueString: String(p.occupation) }];
     return resource;
   },
 
@@ -213,6 +218,12 @@ export const patientMapping = defineMapping<Patient>({
         'Patient.contact[0].telecom',
         contact?.telecom?.find((t) => t.system === 'phone')?.value,
         20,
+      ),
+      occupation: fits(
+        problems,
+        'Patient.extension',
+        resource.extension?.find((e) => e.url === OCCUPATION)?.valueString,
+        100,
       ),
       emergencyContactRelation: fits(
         problems,

@@ -163,7 +163,22 @@ export interface ResourceMapping<R extends FhirResource = FhirResource> {
      * (row id uuid, key text) → uuid gives the resource id.
      */
     entries?: { column: string; key: string; keyPrefix: string; idFunction: string };
+    /**
+     * The resource is one entry of a TEXT[] column of the root row (patients.allergies): the
+     * entry's id is kept in fhir_patient_facts (kind = the column); the plan's `entry.text` is the
+     * value and `addTo` the row a new entry joins; delete removes the entry from the array.
+     */
+    textEntries?: { column: string };
+    /** The resource is columns of an existing row (Coverage on patients): its id is the row's; create fills `addTo`'s row. */
+    partOfRow?: boolean;
+    /** The row has no deleted marker (medical_records): delete removes it, and the triggers record a deleted version. */
+    hardDelete?: boolean;
   };
+  /**
+   * SQL over `source.from` that is true when the row is restricted (securityLabel R): only principals
+   * whose role allows confidential records see it (src/auth/access-policy.ts).
+   */
+  confidential?: string;
   /** Patient compartment: SQL of the patient id for a row of `from` (scopes, $everything). */
   compartment?: { Patient: string };
   slots: readonly SlotRule[];

@@ -3,7 +3,8 @@
 // `source.from` aliases, of the rows the grants reach: the patient compartment for patient-context
 // tokens (and for `user/` scopes of patient users), the v2 search-parameter restrictions compiled
 // by the mapping's own search parameters. Resources outside the Patient compartment (Practitioner,
-// PractitionerRole) are readable under a patient context but not writable.
+// PractitionerRole) are readable under a patient context but not writable. Rows a mapping marks
+// `confidential` (restricted medical records) are hidden from principals that are not staff.
 import type { Interaction, MapContext, ResourceMapping, SearchValue, SqlCondition } from '../../mappings/types.js';
 import type { FhirAccess } from '../fhir/access.js';
 import { FhirError } from '../fhir/outcome.js';
@@ -57,6 +58,21 @@ export function accessPolicy(principal: Principal, ctx: MapContext): FhirAccess 
         !(writes && !mapping.compartment && compartmentPatient(g, principal) !== null),
     );
   };
+  const grantsReach = (mapping: ResourceMapping, interaction: Interaction): SqlCondition | undefined => {
+    const grants = grantsFor(mapping, interaction);
+    if (grants.length === 0) return NONE;
+    const conditions: SqlCondition[] = [];
+    for (const grant of grants) {
+      const condition = grantCondition(grant, principal, mapping, ctx);
+      if (!condition) return undefined;
+      conditions.push(condition);
+    }
+    if (conditions.length === 1) return conditions[0];
+    return {
+      sql: conditions.map((c) => `(${c.sql})`).join(' or '),
+      params: conditions.flatMap((c) => c.params),
+    };
+  };
   return {
     check(mapping, interaction) {
       if (grantsFor(mapping, interaction).length === 0)
@@ -77,19 +93,11 @@ export function accessPolicy(principal: Principal, ctx: MapContext): FhirAccess 
       });
     },
     filter(mapping, interaction = 'search-type') {
-      const grants = grantsFor(mapping, interaction);
-      if (grants.length === 0) return NONE;
-      const conditions: SqlCondition[] = [];
-      for (const grant of grants) {
-        const condition = grantCondition(grant, principal, mapping, ctx);
-        if (!condition) return undefined;
-        conditions.push(condition);
-      }
-      if (conditions.length === 1) return conditions[0];
-      return {
-        sql: conditions.map((c) => `(${c.sql})`).join(' or '),
-        params: conditions.flatMap((c) => c.params),
-      };
+      const reach = grantsReach(mapping, interaction);
+      // Restricted rows (securityLabel R) only for staff: clinical and administrative users, system clients.
+      if (!mapping.confidential || principal.staff) return reach;
+      const unrestricted = { sql: `not (${mapping.confidential})`, params: [] };
+      return reach ? and([reach, unrestricted]) : unrestricted;
     },
   };
 }

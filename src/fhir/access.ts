@@ -28,7 +28,7 @@ export interface FhirAccess {
 /**
  * Instance interactions on a row the caller may not see answer 404, as if it did not exist (a 403
  * would confirm the id; searches hide such rows too). An id with no row yet passes: what a
- * write creates there is checked by `assertWritten`.
+ * write creates there is checked by `assertWritten`; a resource whose row is gone does not.
  */
 export async function assertVisible(
   em: () => EntityManager,
@@ -46,6 +46,15 @@ export async function assertVisible(
   const one = rowOfId(mapping, id, `(${condition.sql}) as ok`, true);
   const rows = await rawQuery<{ ok: boolean }>(em(), one.sql, [...condition.params, ...one.params]);
   if (rows.length > 0 && !rows[0]!.ok) throw FhirError.notFound(`${mapping.resourceType}/${id} is not known`);
+  // No row, but the resource existed (a removed row or array entry): whose it was cannot be told
+  // from the row, so its versions are not shown to a caller whose access is limited.
+  if (rows.length === 0) {
+    const heads = await rawQuery(em(), 'select 1 from fhir_resources where resource_type = ? and id = ?::uuid', [
+      mapping.resourceType,
+      id,
+    ]);
+    if (heads.length > 0) throw FhirError.notFound(`${mapping.resourceType}/${id} is not known`);
+  }
 }
 
 /** After a write, in its transaction: the written row must be one the caller may write (else 403, rolled back). */

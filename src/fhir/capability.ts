@@ -27,6 +27,12 @@ function restResource(mapping: ResourceMapping, all: readonly ResourceMapping[])
     type: mapping.resourceType,
     profile: mapping.profile,
     supportedProfile: [mapping.profile, ...(mapping.conformsTo ?? [])],
+    ...(mapping.confidential
+      ? {
+          documentation:
+            'Resources labelled restricted (securityLabel R, v3-Confidentiality) are served only to staff principals (doctor, nurse or admin users, Backend Services clients) when SMART authorization is on.',
+        }
+      : {}),
     interaction: mapping.interactions.map((code) => ({ code })),
     versioning: can('update') ? 'versioned-update' : 'versioned',
     readHistory: can('vread'),

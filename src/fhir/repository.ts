@@ -13,6 +13,7 @@ import { FhirError } from './outcome.js';
 import { splitOverflow } from './overflow.js';
 import { rowOfId } from './row-of-id.js';
 import { renderResource } from './rendering.js';
+import { deleteRow, deleteTextEntry, writePartOfRow, writeTextEntry } from './row-parts.js';
 import { ident, insertStatement, updateStatement } from './row-statements.js';
 
 export interface StoredVersion {
@@ -179,7 +180,8 @@ export class Repository {
     return this.transaction(async (sql) => {
       const locked = await this.lockCurrent(sql, mapping, id);
       const resource = produce(locked?.current);
-      if (!locked && mapping.source.entries)
+      const { entries, textEntries, partOfRow } = mapping.source;
+      if (!locked && (entries || textEntries || partOfRow))
         throw FhirError.unprocessable([
           {
             expression: `${mapping.resourceType}.id`,
@@ -193,7 +195,7 @@ export class Repository {
     });
   }
 
-  /** Soft delete (D1 columns): the rows stay, marked deleted; a new version records it. */
+  /** Delete: soft (D1 columns), of an entry (out of its array) or of a row without a marker; a new version records it. */
   delete(
     mapping: ResourceMapping,
     id: string,
@@ -205,15 +207,22 @@ export class Repository {
       const { current, existing } = locked;
       check(current);
       if (current.deleted || !existing) return current;
-      const now = new Date().toISOString();
-      const stamp = (values: Record<string, unknown> | undefined) =>
-        Object.fromEntries(Object.entries(values ?? {}).map(([k, v]) => [k, v === 'now' ? now : v]));
-      const { parent } = mapping.source;
-      const root = stamp(mapping.softDelete.root);
-      const parentValues = parent && mapping.softDelete.parent ? stamp(mapping.softDelete.parent) : undefined;
-      await updateRows(sql, mapping, id, existing, root, parentValues, null);
+      if (mapping.source.hardDelete) await deleteRow(sql, mapping, id);
+      else if (mapping.source.textEntries) await deleteTextEntry(sql, mapping, existing, checkShapes);
+      else await this.softDelete(sql, mapping, id, existing);
       return this.current(mapping, id, sql);
     });
+  }
+
+  /** The D1 deleted-marker columns set; the rows stay. */
+  private async softDelete(sql: SqlSession, mapping: ResourceMapping, id: string, existing: Snapshot): Promise<void> {
+    const now = new Date().toISOString();
+    const stamp = (values: Record<string, unknown> | undefined) =>
+      Object.fromEntries(Object.entries(values ?? {}).map(([k, v]) => [k, v === 'now' ? now : v]));
+    const { parent } = mapping.source;
+    const root = stamp(mapping.softDelete.root);
+    const parentValues = parent && mapping.softDelete.parent ? stamp(mapping.softDelete.parent) : undefined;
+    await updateRows(sql, mapping, id, existing, root, parentValues, null);
   }
 
   private transaction<T>(work: (sql: SqlSession) => Promise<T>): Promise<T> {
@@ -276,6 +285,10 @@ export class Repository {
     const hashText = hashes?.length ? JSON.stringify(hashes) : null;
     if (mapping.source.entries) {
       id = await this.writeEntry(sql, mapping, plan, existing);
+    } else if (mapping.source.textEntries) {
+      id = await writeTextEntry(sql, mapping, plan, existing, id, checkShapes);
+    } else if (mapping.source.partOfRow) {
+      id = await writePartOfRow(sql, mapping, plan, existing, id, checkShapes);
     } else if (existing) {
       const undelete = revive ? mapping.softDelete : undefined;
       const clear = (values: Record<string, unknown> | undefined) =>

@@ -34,7 +34,21 @@ async function removePatients(sql: Sql, patientIds: string[]): Promise<void> {
     patientIds,
   );
   if (users.length) await sql(`update audit_logs set "userEmail" = '' where "userId" in (${list(users)})`, users);
+  // the resources that are parts of the patient's rows: their ids are gone once the rows are
+  const parts = await sql<{ type: string; id: string }>(
+    `select 'DocumentReference' as type, id from medical_records where "patientId" in (${list(patientIds)})
+     union all select case kind when 'allergies' then 'AllergyIntolerance' else 'Condition' end, id
+       from fhir_patient_facts where patient_id in (${list(patientIds)})
+     union all select 'Coverage', id from patients where id in (${list(patientIds)})`,
+    [...patientIds, ...patientIds, ...patientIds],
+  );
   await sql(`delete from patients where id in (${list(patientIds)})`, patientIds);
+  await sql(`delete from fhir_patient_facts where patient_id in (${list(patientIds)})`, patientIds);
+  for (const type of new Set(parts.map((p) => p.type))) {
+    const ids = parts.filter((p) => p.type === type).map((p) => p.id);
+    for (const table of ['fhir_resource_versions', 'fhir_resources', 'fhir_overflow'])
+      await sql(`delete from ${table} where resource_type = ? and id in (${list(ids)})`, [type, ...ids]);
+  }
   if (users.length)
     await sql(
       `delete from users u where u.id in (${list(users)}) and not exists (select 1 from doctors d where d."userId" = u.id)`,

@@ -20,6 +20,28 @@ const TYPES: [type: string, rows: string, row?: string][] = [
        where id = (select prescription_id from fhir_prescription_entries where id = $1)`,
   ],
   ['Invoice', 'select id from invoices', `select to_jsonb(t) - 'updatedAt' as row from invoices t where id = $1`],
+  [
+    'DocumentReference',
+    'select id from medical_records',
+    `select to_jsonb(t) - 'updatedAt' as row from medical_records t where id = $1`,
+  ],
+  ...(
+    [
+      ['AllergyIntolerance', 'allergies'],
+      ['Condition', 'chronicDiseases'],
+    ] as const
+  ).map(([type, column]): [string, string, string] => [
+    type,
+    `select f.id from fhir_patient_facts f join patients p on p.id = f.patient_id
+      where f.kind = '${column}' and f.entry = any(p."${column}")`,
+    `select to_jsonb(t) - 'updatedAt' as row from patients t
+       where id = (select patient_id from fhir_patient_facts where id = $1)`,
+  ]),
+  [
+    'Coverage',
+    `select id from patients where coalesce("insuranceProvider", "insurancePolicyNumber") is not null`,
+    `select to_jsonb(t) - 'updatedAt' as row from patients t where id = $1`,
+  ],
 ];
 
 describe('seeded rows through the clinical mappings', function () {

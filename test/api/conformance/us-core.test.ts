@@ -11,6 +11,8 @@ const US_CORE: [type: string, profile: string][] = [
   ['Practitioner', usCoreProfile('practitioner')],
   ['Medication', usCoreProfile('medication')],
   ['MedicationRequest', usCoreProfile('medicationrequest')],
+  ['AllergyIntolerance', usCoreProfile('allergyintolerance')],
+  ['Condition', usCoreProfile('condition')],
 ];
 
 describe('US Core 3.1.1 conformance of our output', function () {

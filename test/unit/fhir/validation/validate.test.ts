@@ -193,8 +193,12 @@ describe('validation (http://hl7.org/fhir/R4/validation.html)', () => {
   describe('profiles (http://hl7.org/fhir/R4/profiling.html)', () => {
     it('knownProfiles lists the canonical URLs of the resource profiles in profiles/', () => {
       expect(knownProfiles()).to.deep.equal([
+        `${BASE}/allergy-intolerance`,
         APPOINTMENT,
         AUDIT_EVENT,
+        `${BASE}/condition`,
+        `${BASE}/coverage`,
+        `${BASE}/document-reference`,
         ENCOUNTER,
         INVOICE,
         MEDICATION,
@@ -203,6 +207,7 @@ describe('validation (http://hl7.org/fhir/R4/validation.html)', () => {
         PRACTITIONER,
         PRACTITIONER_ROLE,
         SCHEDULE,
+        `${BASE}/slot`,
       ]);
     });
 
