@@ -1,14 +1,17 @@
 // The registry: the ordered list of resource mappings. Everything else iterates it (D6).
 import { appointmentMapping } from './appointment.js';
 import { auditEventMapping } from './audit-event.js';
+import { diagnosticReportMapping } from './diagnostic-report.js';
 import { encounterMapping } from './encounter.js';
 import { invoiceMapping } from './invoice.js';
 import { medicationRequestMapping } from './medication-request.js';
 import { medicationMapping } from './medication.js';
+import { observationMapping } from './observation.js';
 import { patientMapping } from './patient.js';
 import { practitionerRoleMapping } from './practitioner-role.js';
 import { practitionerMapping } from './practitioner.js';
 import { scheduleMapping } from './schedule.js';
+import { serviceRequestMapping } from './service-request.js';
 import type { ResourceMapping } from './types.js';
 
 export const mappings: readonly ResourceMapping[] = [
@@ -21,5 +24,8 @@ export const mappings: readonly ResourceMapping[] = [
   medicationMapping,
   medicationRequestMapping,
   scheduleMapping,
+  serviceRequestMapping,
+  diagnosticReportMapping,
+  observationMapping,
   auditEventMapping,
 ] as unknown as ResourceMapping[];

@@ -26,7 +26,7 @@ function restResource(mapping: ResourceMapping, all: readonly ResourceMapping[])
   const resource: CapabilityStatementRestResource = {
     type: mapping.resourceType,
     profile: mapping.profile,
-    supportedProfile: [mapping.profile],
+    supportedProfile: [mapping.profile, ...(mapping.conformsTo ?? [])],
     interaction: mapping.interactions.map((code) => ({ code })),
     versioning: can('update') ? 'versioned-update' : 'versioned',
     readHistory: can('vread'),

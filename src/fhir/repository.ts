@@ -258,6 +258,11 @@ export class Repository {
     const hashText = hashes?.length ? JSON.stringify(hashes) : null;
     if (mapping.source.entries) {
       id = await this.writeEntry(sql, mapping, plan, existing);
+    } else if (!existing && plan.into) {
+      // a create that fills part of an existing row: the resource is that row's (its id and versions)
+      id = plan.into.rowId;
+      checkShapes(table, plan.root);
+      await updateRows(sql, mapping, id, {}, plan.root, undefined, hashText);
     } else if (existing) {
       const undelete = revive ? mapping.softDelete : undefined;
       const clear = (values: Record<string, unknown> | undefined) =>
