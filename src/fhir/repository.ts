@@ -168,7 +168,8 @@ export class Repository {
             diagnostics: `${mapping.resourceType} ids are assigned by the server: create one with POST`,
           },
         ]);
-      if (!locked) return { version: await this.write(sql, mapping, resource, id, undefined), created: true };
+      if (!locked)
+        return { version: await this.write(sql, mapping, resource, id, undefined, false, true), created: true };
       const { current, existing } = locked;
       if (!existing) throw FhirError.notFound(`${mapping.resourceType}/${id} is not known`);
       return { version: await this.write(sql, mapping, resource, id, existing, current.deleted), created: false };
@@ -233,6 +234,8 @@ export class Repository {
     resourceId: string,
     existing: Snapshot | undefined,
     revive = false,
+    /** The client chose the id (update as create). */
+    placed = false,
   ): Promise<StoredVersion> {
     if (!mapping.write) throw FhirError.methodNotAllowed(`${mapping.resourceType} is read-only`, ['GET']);
     const found: Record<string, JsonRow[]> = {};
@@ -260,6 +263,13 @@ export class Repository {
       id = await this.writeEntry(sql, mapping, plan, existing);
     } else if (!existing && plan.into) {
       // a create that fills part of an existing row: the resource is that row's (its id and versions)
+      if (placed && plan.into.rowId !== id)
+        throw FhirError.unprocessable([
+          {
+            expression: `${mapping.resourceType}.id`,
+            diagnostics: `this ${mapping.resourceType} belongs to the row ${plan.into.rowId}: create it with POST, or update it there`,
+          },
+        ]);
       id = plan.into.rowId;
       checkShapes(table, plan.root);
       await updateRows(sql, mapping, id, {}, plan.root, undefined, hashText);

@@ -153,6 +153,11 @@ describe('labs › bad input is refused with the element named, and nothing is w
     });
     expect(moved.status, moved.text).to.equal(422);
     expect(expressions(moved.body)).to.include('ServiceRequest.subject');
+    // a report PUT at a new id cannot land on another row's order
+    const elsewhere = crypto.randomUUID();
+    const placed = await server.call('PUT', `/DiagnosticReport/${elsewhere}`, { body: { ...report, id: elsewhere } });
+    expect(placed.status, placed.text).to.equal(422);
+    expect(expressions(placed.body)).to.include('DiagnosticReport.id');
     expect(await state(orderId)).to.deep.equal(before);
   });
 });
