@@ -2,7 +2,9 @@
 // (the row's report and its order, both with the row's id) and Observation (one per entry of
 // testResults, its id derived from the row id and the entry's stable id, as MedicationRequest's).
 // Each rendering reads only what it shows, so a changed result does not make a new version of the
-// order, and a changed order note does not make new versions of the results.
+// order, and a changed order note does not make new versions of the results; the trigger bumps only
+// the results whose entry changed when the columns they all render did not (a lab adding 20 results
+// one by one would otherwise re-snapshot every earlier one each time).
 import { Migration } from '@mikro-orm/migrations';
 
 const TYPES = ['DiagnosticReport', 'ServiceRequest', 'Observation'] as const;
@@ -88,7 +90,21 @@ export class Migration20261202000500Labs extends Migration {
         end if;
         perform fhir_bump('DiagnosticReport', changed);
         perform fhir_bump('ServiceRequest', changed);
-        perform fhir_bump('Observation', x.id) from fhir_lab_result_entries x where x.lab_test_id = changed;
+        if TG_OP = 'UPDATE' and (OLD."patientId", OLD.status, OLD."sampleCollectionDate", OLD."deletedAt")
+            is not distinct from (NEW."patientId", NEW.status, NEW."sampleCollectionDate", NEW."deletedAt") then
+          -- the columns every result renders are the same: only the results that changed, came or went
+          if OLD."testResults" is distinct from NEW."testResults" then
+            perform fhir_bump('Observation', x.id) from fhir_lab_result_entries x
+             where x.lab_test_id = changed
+               and (select e from jsonb_array_elements(case when jsonb_typeof(OLD."testResults") = 'array' then OLD."testResults" else '[]'::jsonb end) e
+                     where e->>'id' = x.entry_id limit 1)
+                   is distinct from
+                   (select e from jsonb_array_elements(case when jsonb_typeof(NEW."testResults") = 'array' then NEW."testResults" else '[]'::jsonb end) e
+                     where e->>'id' = x.entry_id limit 1);
+          end if;
+        else
+          perform fhir_bump('Observation', x.id) from fhir_lab_result_entries x where x.lab_test_id = changed;
+        end if;
         return null;
       end $$;`);
     this.addSql(

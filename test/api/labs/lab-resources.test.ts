@@ -166,6 +166,10 @@ describe('labs › DiagnosticReport, Observation and ServiceRequest over lab_tes
     expect(history.body.entry.map((e: any) => e.resource?.valueString)).to.deep.equal(['Growth', 'No growth']);
     const old = await server.call('GET', `/Observation/${r2}/_history/${start.r2}`);
     expect(old.body.valueString).to.equal('No growth');
+    // a column every result renders (the row's status) makes a new version of each
+    await server.sql.query(`update lab_tests set status = 'amended' where id = $1`, [id]);
+    expect(await version('Observation', r1!)).to.equal(start.r1 + 1);
+    expect(await version('Observation', r2!)).to.equal(start.r2 + 2);
     // a result removed from the array is gone (410), its history stays
     await server.sql.query(`update lab_tests set "testResults" = $1 where id = $2`, [JSON.stringify([RESULTS[0]]), id]);
     expect((await server.call('GET', `/Observation/${r2}`)).status).to.equal(410);
