@@ -29,7 +29,17 @@ export const diagnosticReportMapping = defineMapping<DiagnosticReport>({
   interactions: READ_WRITE_INTERACTIONS,
   source: { table: 'lab_tests', from: 'lab_tests lt', id: 'lt.id' },
   compartment: { Patient: 'lt."patientId"' },
-  summary: ['basedOn', 'status', 'category', 'code', 'subject', 'effective', 'issued', 'performer', 'result'],
+  summary: [
+    'basedOn',
+    'status',
+    'category',
+    'code',
+    'subject',
+    'effectiveDateTime',
+    'issued',
+    'performer',
+    'resultsInterpreter',
+  ],
   slots: [],
   search: {
     patient: referenceParam('http://hl7.org/fhir/SearchParameter/clinical-patient', { Patient: 'lt."patientId"' }),

@@ -35,7 +35,7 @@ export const serviceRequestMapping = defineMapping<ServiceRequest>({
   interactions: READ_WRITE_INTERACTIONS,
   source: { table: 'lab_tests', from: 'lab_tests lt', id: 'lt.id' },
   compartment: { Patient: 'lt."patientId"' },
-  summary: ['identifier', 'status', 'intent', 'category', 'code', 'subject', 'authoredOn', 'requester'],
+  summary: ['status', 'intent', 'category', 'code', 'orderDetail', 'subject', 'authoredOn', 'requester'],
   slots: [],
   search: {
     patient: referenceParam('http://hl7.org/fhir/SearchParameter/clinical-patient', { Patient: 'lt."patientId"' }),
