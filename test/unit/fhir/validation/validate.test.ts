@@ -18,6 +18,9 @@ const PRACTITIONER_ROLE = `${BASE}/practitioner-role`;
 const AUDIT_EVENT = `${BASE}/audit-event`;
 const APPOINTMENT = `${BASE}/appointment`;
 const SCHEDULE = `${BASE}/schedule`;
+const DIAGNOSTIC_REPORT = `${BASE}/diagnostic-report-lab`;
+const OBSERVATION = `${BASE}/observation-lab`;
+const SERVICE_REQUEST = `${BASE}/service-request`;
 const INVOICE = `${BASE}/invoice`;
 const ENCOUNTER = `${BASE}/encounter`;
 const MEDICATION = `${BASE}/medication`;
@@ -195,14 +198,17 @@ describe('validation (http://hl7.org/fhir/R4/validation.html)', () => {
       expect(knownProfiles()).to.deep.equal([
         APPOINTMENT,
         AUDIT_EVENT,
+        DIAGNOSTIC_REPORT,
         ENCOUNTER,
         INVOICE,
         MEDICATION,
         MEDICATION_REQUEST,
+        OBSERVATION,
         PATIENT,
         PRACTITIONER,
         PRACTITIONER_ROLE,
         SCHEDULE,
+        SERVICE_REQUEST,
       ]);
     });
 
