@@ -18,7 +18,7 @@ import { resultLookups, resultPlan } from './datatypes/lab-result-write.js';
 import { labCodeParam } from './datatypes/lab-search.js';
 import { isUcumUnit, UCUM } from './datatypes/ucum.js';
 import { dateParam, numberParam, tokenParam } from './params.js';
-import { defineMapping, type JsonRow, type SearchParamDefinition } from './types.js';
+import { defineMapping, READ_WRITE_INTERACTIONS, type JsonRow, type SearchParamDefinition } from './types.js';
 
 export const OBSERVATION_PROFILE = 'https://fhir-interop-server.dev/fhir/StructureDefinition/observation-lab';
 export const US_CORE_OBSERVATION_LAB = 'http://hl7.org/fhir/us/core/StructureDefinition/us-core-observation-lab';
@@ -49,7 +49,7 @@ export const observationMapping = defineMapping<Observation>({
   resourceType: 'Observation',
   profile: OBSERVATION_PROFILE,
   conformsTo: [US_CORE_OBSERVATION_LAB],
-  interactions: ['read', 'vread', 'search-type', 'create', 'update', 'patch', 'history-instance', 'history-type'],
+  interactions: READ_WRITE_INTERACTIONS,
   source: {
     table: 'lab_tests',
     entries: { column: 'testResults', key: 'id', keyPrefix: 'r', idFunction: 'fhir_lab_result_id' },
@@ -154,5 +154,6 @@ export const observationMapping = defineMapping<Observation>({
 
   lookups: (resource) => resultLookups(resource),
   write: (resource, ctx, existing, found) => resultPlan(resource, ctx, existing, found),
-  softDelete: { root: { deletedAt: 'now' } },
+  // a DELETE takes the entry out of testResults (Repository.removeEntry); the row stays
+  softDelete: {},
 });

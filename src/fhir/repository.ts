@@ -188,6 +188,10 @@ export class Repository {
       const { current, existing } = locked;
       check(current);
       if (current.deleted || !existing) return current;
+      if (mapping.source.entries) {
+        await this.removeEntry(sql, mapping, existing);
+        return this.current(mapping, id, sql);
+      }
       const now = new Date().toISOString();
       const stamp = (values: Record<string, unknown> | undefined) =>
         Object.fromEntries(Object.entries(values ?? {}).map(([k, v]) => [k, v === 'now' ? now : v]));
@@ -197,6 +201,23 @@ export class Repository {
       await updateRows(sql, mapping, id, existing, root, parentValues, null);
       return this.current(mapping, id, sql);
     });
+  }
+
+  /** An entry of a JSONB array (source.entries) is deleted by taking it out of its row's array. */
+  private async removeEntry(sql: SqlSession, mapping: ResourceMapping, existing: Snapshot): Promise<void> {
+    const { table } = mapping.source;
+    const { column, key } = mapping.source.entries!;
+    const rowId = String(existing[table]?.id);
+    const [row] = await sql.query<{ items: JsonRow[] | string | null }>(
+      `select ${ident(column)} as items from ${ident(table)} where id = $1 for update`,
+      [rowId],
+    );
+    const items = typeof row?.items === 'string' ? (JSON.parse(row.items) as JsonRow[]) : row?.items;
+    const kept = (Array.isArray(items) ? items : []).filter((item) => item[key] !== existing.entry?.[key]);
+    const root = { [column]: kept };
+    checkShapes(table, root);
+    const statement = updateStatement({ table, columns: [column] });
+    await sql.query(statement.text, statement.values({ type: mapping.resourceType, id: rowId, root }), statement.name);
   }
 
   private transaction<T>(work: (sql: SqlSession) => Promise<T>): Promise<T> {

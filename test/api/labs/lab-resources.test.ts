@@ -242,6 +242,14 @@ describe('labs › DiagnosticReport, Observation and ServiceRequest over lab_tes
     expect(after[0]).to.deep.equal(RESULTS[1]);
     expect(after[1]).to.deep.include({ id: 'r3', value: 6.1, unit: 'mmol/L' });
     expect(after[1].referenceRange).to.equal(undefined);
+    // a DELETE takes the one entry out of the array; the row, its report and the other results stay
+    const extra = await server.call('POST', '/Observation', { body: labObservation(who.patient, id, 8) });
+    expect(extra.status, extra.text).to.equal(201);
+    const removed = await server.call('DELETE', `/Observation/${extra.body.id}`);
+    expect(removed.status).to.be.oneOf([200, 204]);
+    expect((await server.call('GET', `/Observation/${extra.body.id}`)).status).to.equal(410);
+    expect((await rowOf(server, 'lab_tests', id)).testResults).to.deep.equal(after);
+    expect((await server.call('GET', `/DiagnosticReport/${id}`)).body.result).to.have.length(2);
     // a DiagnosticReport PUT keeps the order's columns and results
     const report = (await server.call('GET', `/DiagnosticReport/${id}`)).body;
     const put = await server.call('PUT', `/DiagnosticReport/${id}`, {
