@@ -18,6 +18,11 @@ export async function admin(sql: string): Promise<void> {
 export async function freshDatabase(name: string): Promise<string> {
   await dropDatabase(name);
   await admin(`create database "${name}"`);
+  return databaseUrl(name);
+}
+
+/** The URL of database `name` on the benchmark server. */
+export function databaseUrl(name: string): string {
   const url = new URL(benchServerUrl);
   url.pathname = `/${name}`;
   return url.toString();

@@ -40,7 +40,42 @@ const SCENARIOS: Record<string, Scenario> = {
     values: (q) => [q.get('a'), q.get('b')],
   },
   revinclude: { from: DOCTORS('Practitioner'), where: NAME(1), values: (q) => [`${q.get('a')}%`] },
+  // the clinical searches of issue 5 (HOSPITAL_TIME_ZONE is UTC in the benchmark)
+  appointment: {
+    from: `appointments a join fhir_resources h on h.resource_type = 'Appointment' and h.id = a.id and not h.deleted`,
+    where: `a."patientId" = $1::uuid and (case when a."appointmentTime" ~ '^([01][0-9]|2[0-3]):[0-5][0-9]$' then (a."appointmentDate"::date + a."appointmentTime"::time) at time zone 'UTC' end) >= $2::timestamptz`,
+    values: (q) => [q.get('a'), q.get('b')],
+  },
+  'medication-request': {
+    from: `fhir_prescription_entries x join prescriptions rx on rx.id = x.prescription_id
+      cross join lateral (select e.item from jsonb_array_elements(rx.medicines) e(item) where e.item->>'id' = x.entry_id limit 1) med
+      join fhir_resources h on h.resource_type = 'MedicationRequest' and h.id = x.id and not h.deleted`,
+    where: `rx."patientId" = $1::uuid and rx.status in ('active', 'issued')`,
+    values: (q) => [q.get('a')],
+  },
 };
+
+const TYPES: Record<string, string> = { appointment: 'Appointment', 'medication-request': 'MedicationRequest' };
+
+/** Slots are computed (no stored rendering): the same function, rendered in SQL. */
+async function slots(pool: pg.Pool, q: URLSearchParams): Promise<string> {
+  const from = `doctors d cross join lateral fhir_slot_horizon(d.id) s`;
+  const where = `d.id = $1::uuid and s.status = 'free' and s.start >= $2::timestamptz`;
+  const values = [q.get('a'), q.get('b')];
+  const page = await pool.query<{ id: string; rendered: string }>(
+    `select s.id, jsonb_build_object('resourceType', 'Slot', 'id', s.id, 'meta', jsonb_build_object('versionId', '1',
+       'lastUpdated', s.updated), 'schedule', jsonb_build_object('reference', 'Schedule/' || s.doctor_id),
+       'status', s.status, 'start', s.start, 'end', s."end")::text as rendered
+       from ${from} where ${where} order by s.start, s.id limit 21`,
+    values,
+  );
+  const rows = page.rows.slice(0, 20);
+  let total = rows.length;
+  if (page.rows.length > 20)
+    total = (await pool.query<{ n: number }>(`select count(*)::int as n from ${from} where ${where}`, values)).rows[0]!
+      .n;
+  return bundle(total, [rows], ['Slot']);
+}
 
 function bundle(total: number | undefined, entries: { id: string; rendered: string | null }[][], types: string[]) {
   const parts: string[] = [];
@@ -56,6 +91,7 @@ function bundle(total: number | undefined, entries: { id: string; rendered: stri
 }
 
 async function search(pool: pg.Pool, name: string, q: URLSearchParams): Promise<string> {
+  if (name === 'slot') return slots(pool, q);
   const scenario = SCENARIOS[name];
   if (!scenario) throw new Error(`no scenario ${name}`);
   const values = scenario.values(q);
@@ -69,7 +105,7 @@ async function search(pool: pg.Pool, name: string, q: URLSearchParams): Promise<
     total = (
       await pool.query<{ n: number }>(`select count(*)::int as n from ${scenario.from} where ${scenario.where}`, values)
     ).rows[0]!.n;
-  if (name !== 'revinclude') return bundle(total, [rows], ['Patient']);
+  if (name !== 'revinclude') return bundle(total, [rows], [TYPES[name] ?? 'Patient']);
   const roles = await pool.query<{ id: string; rendered: string | null }>(
     `select ${VERSION} from ${DOCTORS('PractitionerRole')} ${JOIN_VERSION} where d.id = any($1::uuid[]) limit 1000`,
     [`{${rows.map((r) => r.id).join(',')}}`],

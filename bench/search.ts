@@ -1,5 +1,5 @@
 // The search scenarios: `npm run bench -- search [--patients N] [--duration S] [--warmup S]
-// [--connections N]`. PostgreSQL (BENCH_DATABASE_URL, database fhir_bench_search, dropped after):
+// [--connections N] [--only a,b] [--keep]`. PostgreSQL (BENCH_DATABASE_URL, database fhir_bench_search, dropped after):
 // N seeded patients; p50/p99 and throughput of searches by name, identifier, birthdate range,
 // gender + name, _lastUpdated range and one with _revinclude, and the rate of paging through all
 // patients at _count=100, for our server and a bare node:http baseline running the same SQL
@@ -11,7 +11,7 @@ import type autocannon from 'autocannon';
 import { projectRoot, freePort, spawnServer, waitForOk } from '../test/support/process.js';
 import { onCleanup, withCleanup } from './cleanup.js';
 import { runLoad, type LoadResult } from './load.js';
-import { dropDatabase, freshDatabase, query } from './postgres.js';
+import { databaseUrl, dropDatabase, freshDatabase, query } from './postgres.js';
 import { startOurs, stop, type Running } from './processes.js';
 import { writeJson } from './report.js';
 import { runSeed } from './seed-runner.js';
@@ -21,6 +21,11 @@ const NUMBER_SYSTEM = 'https://fhir-interop-server.dev/fhir/sid/patient-number';
 const log = (message: string) => console.error(`[bench search ${new Date().toISOString().slice(11, 19)}] ${message}`);
 
 interface Samples {
+  /** Patients with appointments from `since` on, with active prescriptions; doctors with availability. */
+  appointmentPatients: string[];
+  prescriptionPatients: string[];
+  doctors: string[];
+  since: string;
   names: string[];
   numbers: string[];
   doctorNames: string[];
@@ -73,6 +78,22 @@ function scenarios(s: Samples): Record<string, Pick> {
         baseline: `/search/lastUpdated?a=${a}&b=${b}`,
       };
     },
+    'Appointment?patient&date': () => {
+      const v = any(s.appointmentPatients);
+      return {
+        ours: `/Appointment?patient=${v}&date=ge${s.since}`,
+        baseline: `/search/appointment?a=${v}&b=${s.since}`,
+      };
+    },
+    'MedicationRequest?patient&status': () => {
+      const v = any(s.prescriptionPatients);
+      return { ours: `/MedicationRequest?patient=${v}&status=active`, baseline: `/search/medication-request?a=${v}` };
+    },
+    'Slot?schedule&status&start': () => {
+      const v = any(s.doctors);
+      const start = new Date(Date.now() + 86400000).toISOString().slice(0, 10);
+      return { ours: `/Slot?schedule=${v}&status=free&start=ge${start}`, baseline: `/search/slot?a=${v}&b=${start}` };
+    },
     _revinclude: () => {
       const v = any(s.doctorNames);
       return {
@@ -118,6 +139,18 @@ async function pageThrough(
   return { resources, pages, seconds: (performance.now() - started) / 1000 };
 }
 
+/** GETs every path once, four at a time. */
+async function warm(base: string, paths: string[]): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < paths.length) {
+      const res = await fetch(`${base}${paths[next++]}`, { headers: { accept: 'application/fhir+json' } });
+      await res.arrayBuffer();
+    }
+  };
+  await Promise.all([worker(), worker(), worker(), worker()]);
+}
+
 async function startSearchBaseline(databaseUrl: string): Promise<Running> {
   const port = await freePort();
   const proc = spawnServer(
@@ -127,6 +160,19 @@ async function startSearchBaseline(databaseUrl: string): Promise<Running> {
   const base = `http://127.0.0.1:${port}`;
   await waitForOk(`${base}/healthz`, proc, 60000);
   return { base, prefix: '', proc };
+}
+
+/** Patients in the kept benchmark database, undefined when there is none. */
+async function seededPatients(): Promise<number | undefined> {
+  const [found] = await query<{ n: number }>(
+    databaseUrl('postgres'),
+    `select count(*)::int as n from pg_database where datname = '${DATABASE}'`,
+  );
+  if (!found?.n) return undefined;
+  const [count] = await query<{ n: number }>(databaseUrl(DATABASE), 'select count(*)::int as n from patients').catch(
+    () => [undefined],
+  );
+  return count?.n;
 }
 
 async function samples(url: string): Promise<Samples> {
@@ -150,7 +196,21 @@ async function samples(url: string): Promise<Samples> {
     url,
     `select min(last_updated) as a, max(last_updated) as b from fhir_resources where resource_type = 'Patient'`,
   );
+  const since = new Date(Date.now() - 90 * 86400000).toISOString().slice(0, 10);
+  const appointmentPatients = await query<{ v: string }>(
+    url,
+    `select distinct "patientId" as v from appointments where "appointmentDate" >= '${since}' limit 1000`,
+  );
+  const prescriptionPatients = await query<{ v: string }>(
+    url,
+    `select distinct "patientId" as v from prescriptions where status in ('active', 'issued') limit 1000`,
+  );
+  const doctorIds = await query<{ v: string }>(url, `select id as v from doctors where "deletedAt" is null limit 2000`);
   return {
+    appointmentPatients: appointmentPatients.map((r) => r.v),
+    prescriptionPatients: prescriptionPatients.map((r) => r.v),
+    doctors: doctorIds.map((r) => r.v),
+    since,
     names: names.map((r) => r.v),
     numbers: numbers.map((r) => r.v),
     doctorNames: doctors.map((r) => r.v),
@@ -168,8 +228,12 @@ export async function runSearchBench(args: string[]): Promise<void> {
       duration: { type: 'string', default: '10' },
       warmup: { type: 'string', default: '2' },
       connections: { type: 'string', default: '16' },
+      only: { type: 'string' },
+      keep: { type: 'boolean', default: false },
     },
   });
+  const only = values.only?.split(',').map((name) => name.trim().toLowerCase());
+  const wanted = (scenario: string) => !only || only.some((name) => scenario.toLowerCase().includes(name));
   const options = {
     patients: Number(values.patients),
     durationSeconds: Number(values.duration),
@@ -185,16 +249,21 @@ export async function runSearchBench(args: string[]): Promise<void> {
       .join(' ')}`,
   ];
   await withCleanup(async () => {
-    const url = await freshDatabase(DATABASE);
-    onCleanup(() => dropDatabase(DATABASE));
+    // --keep: the seeded database stays for the next run, which reuses it when it holds as many patients
+    const kept = values.keep ? await seededPatients() : undefined;
+    const url = kept === options.patients ? databaseUrl(DATABASE) : await freshDatabase(DATABASE);
+    if (!values.keep) onCleanup(() => dropDatabase(DATABASE));
     const scratch = path.join(os.tmpdir(), `fhir-bench-search-${process.pid}`);
     const env = { DATABASE_URL: url, DATA_DIR: scratch };
     log('starting our server');
     const ours = await startOurs(env);
     onCleanup(() => stop(ours.proc));
-    log(`seeding ${options.patients} patients`);
-    const seeded = await runSeed(env, options.patients);
-    notes.push(`seeded ${seeded.rows} rows in ${(seeded.ms / 1000).toFixed(1)} s`);
+    if (kept === options.patients) notes.push(`reused the kept database of ${kept} patients`);
+    else {
+      log(`seeding ${options.patients} patients`);
+      const seeded = await runSeed(env, options.patients);
+      notes.push(`seeded ${seeded.rows} rows in ${(seeded.ms / 1000).toFixed(1)} s`);
+    }
     await query(url, 'analyze');
     log('rendering every Patient, Practitioner and PractitionerRole once (paging through them)');
     for (const type of ['Patient', 'Practitioner', 'PractitionerRole']) {
@@ -207,8 +276,26 @@ export async function runSearchBench(args: string[]): Promise<void> {
     await query(url, 'vacuum analyze');
     const baseline = await startSearchBaseline(url);
     onCleanup(() => stop(baseline.proc));
-    const picks = scenarios(await samples(url));
-    for (const [scenario, pick] of Object.entries(picks)) {
+    const sampled = await samples(url);
+    const picks = scenarios(sampled);
+    // the clinical searches' resources render on first read: read each sampled patient's once
+    const warmPaths = [
+      ...(wanted('Appointment?')
+        ? sampled.appointmentPatients.map((p) => `/Appointment?patient=${p}&date=ge${sampled.since}`)
+        : []),
+      ...(wanted('MedicationRequest?')
+        ? sampled.prescriptionPatients.map((p) => `/MedicationRequest?patient=${p}&status=active`)
+        : []),
+    ];
+    if (warmPaths.length) {
+      const started = performance.now();
+      await warm(ours.base, warmPaths);
+      notes.push(
+        `warm-up: ${warmPaths.length} clinical searches of the sampled patients, ${((performance.now() - started) / 1000).toFixed(1)} s`,
+      );
+    }
+    const chosen = Object.entries(picks).filter(([scenario]) => wanted(scenario));
+    for (const [scenario, pick] of chosen) {
       const result: Partial<Record<'ours' | 'baseline', LoadResult>> = {};
       for (const [name, target] of [
         ['ours', ours],
@@ -228,9 +315,11 @@ export async function runSearchBench(args: string[]): Promise<void> {
       }
       rows.push({ scenario, ours: result.ours!, baseline: result.baseline! });
     }
-    log('paging through all patients at _count=100');
-    paging.ours = await pageThrough(ours.base, '/Patient?_count=100');
-    paging.baseline = await pageThrough(baseline.base, '/page');
+    if (!only || only.includes('paging')) {
+      log('paging through all patients at _count=100');
+      paging.ours = await pageThrough(ours.base, '/Patient?_count=100');
+      paging.baseline = await pageThrough(baseline.base, '/page');
+    }
   });
   const f = (n: number) => n.toFixed(1);
   const lines = [

@@ -52,6 +52,8 @@ const RESTFUL_CODES = new Set([
   'search-type',
   'search-system',
   'operation',
+  'batch',
+  'transaction',
 ]);
 
 /** Table names the hospital's application writes as entityType, and the resource their id is. */

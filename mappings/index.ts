@@ -12,6 +12,7 @@ import { practitionerRoleMapping } from './practitioner-role.js';
 import { practitionerMapping } from './practitioner.js';
 import { scheduleMapping } from './schedule.js';
 import { serviceRequestMapping } from './service-request.js';
+import { slotMapping } from './slot.js';
 import type { ResourceMapping } from './types.js';
 
 export const mappings: readonly ResourceMapping[] = [
@@ -24,6 +25,7 @@ export const mappings: readonly ResourceMapping[] = [
   medicationMapping,
   medicationRequestMapping,
   scheduleMapping,
+  slotMapping,
   serviceRequestMapping,
   diagnosticReportMapping,
   observationMapping,

@@ -56,6 +56,7 @@ const entryField = (field: string) => `(med.item->>'${field}')`;
 export const medicationRequestMapping = defineMapping<MedicationRequest>({
   resourceType: 'MedicationRequest',
   profile: MEDICATION_REQUEST_PROFILE,
+  conformsTo: ['http://hl7.org/fhir/us/core/StructureDefinition/us-core-medicationrequest'],
   interactions: ['read', 'vread', 'search-type', 'create', 'update', 'patch', 'history-instance', 'history-type'],
   source: {
     table: 'prescriptions',

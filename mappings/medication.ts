@@ -41,6 +41,7 @@ const strings = (value: unknown): string[] => (Array.isArray(value) ? value.filt
 export const medicationMapping = defineMapping<Medication>({
   resourceType: 'Medication',
   profile: MEDICATION_PROFILE,
+  conformsTo: ['http://hl7.org/fhir/us/core/StructureDefinition/us-core-medication'],
   interactions: READ_WRITE_INTERACTIONS,
   source: { table: 'medicines', from: 'medicines m', id: 'm.id' },
   summary: ['identifier', 'code', 'status', 'manufacturer'],

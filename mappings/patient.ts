@@ -62,6 +62,7 @@ function contactName(contact: PatientContact | undefined): string | undefined {
 export const patientMapping = defineMapping<Patient>({
   resourceType: 'Patient',
   profile: PATIENT_PROFILE,
+  conformsTo: ['http://hl7.org/fhir/us/core/StructureDefinition/us-core-patient'],
   interactions: READ_WRITE_INTERACTIONS,
   source: {
     table: 'patients',

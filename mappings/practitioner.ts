@@ -63,6 +63,7 @@ function renderQualifications(d: JsonRow, ctx: MapContext): PractitionerQualific
 export const practitionerMapping = defineMapping<Practitioner>({
   resourceType: 'Practitioner',
   profile: PRACTITIONER_PROFILE,
+  conformsTo: ['http://hl7.org/fhir/us/core/StructureDefinition/us-core-practitioner'],
   interactions: READ_WRITE_INTERACTIONS,
   source: {
     table: 'doctors',

@@ -139,7 +139,7 @@ export interface ResourceMapping<R extends FhirResource = FhirResource> {
   resourceType: R['resourceType'];
   /** Canonical URL of the profile; its StructureDefinition lives in profiles/. */
   profile: string;
-  /** Other profiles every rendering meets (US Core), declared beside `profile` in supportedProfile. */
+  /** Published profiles the output also meets (US Core 3.1.1), declared beside ours. */
   conformsTo?: readonly string[];
   interactions: readonly Interaction[];
   source: {
@@ -155,7 +155,18 @@ export interface ResourceMapping<R extends FhirResource = FhirResource> {
      * Rows that are never changed (audit_logs): no triggers and no version rows; each row is one
      * version (1), read on demand, last updated at this column's time (a TIMESTAMP holding UTC).
      */
-    appendOnly?: { lastUpdated: string };
+    appendOnly?: {
+      lastUpdated: string;
+      /**
+       * Rows computed by an SQL function (Slot): a FROM clause with the `from` aliases that finds
+       * the one row of an id (bound as `?`) without computing all of them.
+       */
+      byId?: string;
+      /** SQL of a row's snapshot over the `from` aliases; fhir_snapshot(type, id) when absent. */
+      snapshot?: string;
+      /** The order of a search without _sort; newest `lastUpdated` first when absent. */
+      order?: { sql: string; descending: boolean };
+    };
     /** New rows: a business number assigned when the client supplies none. */
     numbering?: { table: string; column: string; prefix: string; width: number; sequence: string };
     /**

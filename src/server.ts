@@ -9,6 +9,7 @@ import { authAuditEntry } from './audit/auth-events.js';
 import { AuthorizationServer } from './auth/authorization-server.js';
 import type { Config } from './config.js';
 import { openDatabase, type Database } from './db/database.js';
+import { storeDatabaseSettings } from './db/database-settings.js';
 import { embeddedDataKey } from './db/data-key.js';
 import { fieldSecrets } from './db/field-encryption.js';
 import { buildCapabilityStatement } from './fhir/capability.js';
@@ -89,6 +90,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       const applied = await db.migrate();
       if (applied.length > 0) logger.info({ applied }, 'migrations applied');
     }
+    await storeDatabaseSettings(db.orm.em, config);
     await seedDemoIfEmpty(config, db, logger);
     await validation;
     const key = config.dataEncryptionKey ?? (db.mode === 'embedded' ? embeddedDataKey(config.dataDir) : undefined);

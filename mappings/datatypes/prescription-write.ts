@@ -105,9 +105,12 @@ function entryOf(
       diagnostics: 'expectedSupplyDuration needs a value and the UCUM code d, wk or mo',
     });
   const quantity = resource.dispenseRequest?.quantity;
-  const genericName = part('genericName') ?? (medicine?.genericName as string | null | undefined) ?? undefined;
-  const strength = part('strength') ?? (medicine?.strength as string | undefined);
-  const form = part('form') ?? (medicine?.formulation as string | undefined);
+  // D4: an entry's names travel in the prescribed-medicine extension; the catalogue fills in only
+  // when the client sent none (an entry without a strength stays without one)
+  const catalogue = named ? undefined : medicine;
+  const genericName = part('genericName') ?? (catalogue?.genericName as string | null | undefined) ?? undefined;
+  const strength = part('strength') ?? (catalogue?.strength as string | undefined);
+  const form = part('form') ?? (catalogue?.formulation as string | undefined);
   return {
     id: 'pending',
     ...(reference && medicine ? { medicineId: reference } : {}),

@@ -22,7 +22,8 @@ function errorMessage(error: unknown): string {
 }
 
 export function auditEntry(request: RoutedRequest, response?: FhirResponse, error?: unknown): AuditEntry {
-  const interaction = auditedInteraction(request.method, request.segments);
+  const bundleType = (request.body as { type?: unknown } | undefined)?.type;
+  const interaction = auditedInteraction(request.method, request.segments, bundleType);
   const facts = response?.audit;
   const searching = interaction.action === 'SEARCH' || interaction.action === 'EXPORT';
   const principal = request.principal;
@@ -59,6 +60,9 @@ export function auditedRouter(router: FhirRouter, trail: AuditTrail): FhirRouter
         trail.record(auditEntry(request, undefined, error));
         throw error;
       }
+      // a Bundle's entries each leave their own row, then the Bundle its own
+      for (const entry of response.audit?.entries ?? [])
+        trail.record(auditEntry({ ...request, ...entry.request }, entry.response, entry.error));
       trail.record(auditEntry(request, response));
       return response;
     },

@@ -12,11 +12,18 @@ export interface AuditedInteraction {
 
 const MAX_TYPE = 100;
 
-export function auditedInteraction(method: string, segments: readonly string[]): AuditedInteraction {
+/** `bundleType`: the type of a Bundle POSTed to the base (batch or transaction). */
+export function auditedInteraction(
+  method: string,
+  segments: readonly string[],
+  bundleType?: unknown,
+): AuditedInteraction {
   const [type, id, op, vid] = segments;
   const reading = method === 'GET' || method === 'HEAD';
   const entityType = (type ?? 'system').slice(0, MAX_TYPE);
   if (segments.some((s) => s === '$export')) return { action: 'EXPORT', code: '$export', entityType };
+  if (!type && method === 'POST')
+    return { action: 'OPERATION', code: bundleType === 'transaction' ? 'transaction' : 'batch', entityType: 'Bundle' };
   if (!type) return { action: 'SEARCH', code: 'search-system', entityType: 'system' };
   if (type === '_history') return { action: 'HISTORY', code: 'history-system', entityType: 'system' };
   if (type.startsWith('$')) return { action: 'OPERATION', code: type, entityType: 'system' };

@@ -6,6 +6,8 @@ import type { Interaction, ResourceMapping, SqlCondition } from '../../mappings/
 import { numbered, rawQuery } from '../db/raw-query.js';
 import type { SqlSession } from '../db/sql-session.js';
 import { FhirError } from './outcome.js';
+import { isUuid } from './repository.js';
+import { rowOfId } from './row-of-id.js';
 
 export interface FhirAccess {
   /** Throws a 403 FhirError unless the caller's scopes allow `interaction` on the mapping's type. */
@@ -40,11 +42,9 @@ export async function assertVisible(
   const known = access!.allowsId?.(mapping, interaction, id);
   if (known === true) return;
   if (known === false) throw FhirError.notFound(`${mapping.resourceType}/${id} is not known`);
-  const rows = await rawQuery<{ ok: boolean }>(
-    em(),
-    `select (${condition.sql}) as ok from ${mapping.source.from} where ${mapping.source.id}::text = ? limit 1`,
-    [...condition.params, id],
-  );
+  if (!isUuid(id)) throw FhirError.notFound(`${mapping.resourceType}/${id} is not known`);
+  const one = rowOfId(mapping, id, `(${condition.sql}) as ok`, true);
+  const rows = await rawQuery<{ ok: boolean }>(em(), one.sql, [...condition.params, ...one.params]);
   if (rows.length > 0 && !rows[0]!.ok) throw FhirError.notFound(`${mapping.resourceType}/${id} is not known`);
 }
 
@@ -58,12 +58,8 @@ export async function assertWritten(
 ): Promise<void> {
   const condition = access?.filter(mapping, interaction);
   if (!condition) return;
-  const rows = await sql.query<{ ok: boolean }>(
-    numbered(
-      `select (${condition.sql}) as ok from ${mapping.source.from} where ${mapping.source.id}::text = ? limit 1`,
-    ),
-    [...condition.params, id],
-  );
+  const one = rowOfId(mapping, id, `(${condition.sql}) as ok`, true);
+  const rows = await sql.query<{ ok: boolean }>(numbered(one.sql), [...condition.params, ...one.params]);
   if (!rows[0]?.ok)
     throw new FhirError(
       'forbidden',

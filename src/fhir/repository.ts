@@ -11,6 +11,7 @@ import { numbered } from '../db/raw-query.js';
 import { bindSession, inTransaction, isBound, preparedQuery, withSession, type SqlSession } from '../db/sql-session.js';
 import { FhirError } from './outcome.js';
 import { splitOverflow } from './overflow.js';
+import { rowOfId } from './row-of-id.js';
 import { renderResource } from './rendering.js';
 import { ident, insertStatement, updateStatement } from './row-statements.js';
 
@@ -44,7 +45,7 @@ const VERSION_COLUMNS = `v.id, v.version_id, v.last_updated, v.deleted, v.render
 export function appendOnlyColumns(mapping: ResourceMapping): string {
   const { id, appendOnly } = mapping.source;
   return `${id} as id, 1 as version_id, (${appendOnly!.lastUpdated} at time zone 'UTC') as last_updated,
-    false as deleted, null::text as rendered, fhir_snapshot('${mapping.resourceType}', ${id}) as snapshot`;
+    false as deleted, null::text as rendered, ${appendOnly!.snapshot ?? `fhir_snapshot('${mapping.resourceType}', ${id})`} as snapshot`;
 }
 
 const CURRENT_SQL = `select ${VERSION_COLUMNS} from fhir_resources h
@@ -131,10 +132,8 @@ export class Repository {
   }
 
   private async appendOnlyVersion(mapping: ResourceMapping, id: string): Promise<StoredVersion | undefined> {
-    const rows = await this.root.execute<VersionRow[]>(
-      `select ${appendOnlyColumns(mapping)} from ${mapping.source.from} where ${mapping.source.id} = ?`,
-      [id],
-    );
+    const one = rowOfId(mapping, id, appendOnlyColumns(mapping));
+    const rows = await this.root.execute<VersionRow[]>(one.sql, one.params);
     return rows[0] ? this.materialise(mapping, rows[0]) : undefined;
   }
 

@@ -46,6 +46,15 @@ export interface AuditFacts {
   patients?: string[];
   /** Elements an update changed: their values before and after. */
   changes?: { old: Record<string, unknown> | null; new: Record<string, unknown> | null };
+  /** A Bundle's entries: each interaction it ran, audited as a row of its own besides the Bundle's. */
+  entries?: AuditedEntry[];
+}
+
+/** One interaction a Bundle ran: its request, and its answer or its refusal. */
+export interface AuditedEntry {
+  request: FhirRequest & { segments: string[] };
+  response?: FhirResponse;
+  error?: unknown;
 }
 
 export interface FhirResponse {

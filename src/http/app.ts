@@ -8,7 +8,7 @@ import type { Config } from '../config.js';
 import { FhirError } from '../fhir/outcome.js';
 import type { Logger } from '../log.js';
 import { authRoutes, discoveryRoutes, oauthErrors } from './auth-routes.js';
-import { fhirRoutes, type FhirRouteDeps } from './fhir-routes.js';
+import { auditRefusals, fhirRoutes, type FhirRouteDeps } from './fhir-routes.js';
 import { healthRoutes, type HealthProbe } from './health.js';
 import type { Metrics } from './metrics.js';
 import { errorHandler } from './middleware/errors.js';
@@ -85,15 +85,13 @@ export function createApp(deps: AppDeps): Express {
     app.use(discoveryRoutes(auth, config.fhirBasePath));
     app.use(new URL(config.auth.issuer).pathname, authRoutes(auth, new URL(config.auth.issuer).pathname));
   }
-  app.use(
-    config.fhirBasePath,
-    fhirRoutes({
-      capabilityStatement: deps.capabilityStatement,
-      baseUrl: config.fhirBaseUrl,
-      router: deps.fhirRouter,
-      ...(auth ? { authenticate: (authorization: string | undefined) => auth.bearer(authorization) } : {}),
-    }),
-  );
+  const fhirDeps = {
+    capabilityStatement: deps.capabilityStatement,
+    baseUrl: config.fhirBaseUrl,
+    router: deps.fhirRouter,
+    ...(auth ? { authenticate: (authorization: string | undefined) => auth.bearer(authorization) } : {}),
+  };
+  app.use(config.fhirBasePath, fhirRoutes(fhirDeps), auditRefusals(fhirDeps));
   app.use((req) => {
     throw FhirError.notFound(`no route for ${req.method} ${req.originalUrl.split('?')[0]}`);
   });

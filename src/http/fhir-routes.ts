@@ -1,12 +1,14 @@
 // The FHIR REST routes under the base path (http://hl7.org/fhir/R4/http.html): metadata here, every
 // other interaction through the transport-free FHIR router.
-import { Router, type Request, type Response } from 'express';
+import { Router, type NextFunction, type Request, type Response } from 'express';
 import type { CapabilityStatement } from 'fhir/r4.js';
 import type { BearerResult } from '../auth/authorization-server.js';
 import { FhirError } from '../fhir/outcome.js';
 import type { FhirResponse, Query } from '../fhir/request.js';
 import type { RoutedRequest } from '../fhir/router.js';
+import { toFhirError } from './middleware/errors.js';
 import { fhirContentNegotiation } from './middleware/fhir-content.js';
+import { locals } from './middleware/request-context.js';
 
 export interface FhirRouteDeps {
   capabilityStatement: CapabilityStatement;
@@ -80,6 +82,41 @@ export function send(res: Response, response: FhirResponse, pretty: boolean): vo
   res.end(res.req.method === 'HEAD' ? undefined : text);
 }
 
+/** The request as the FHIR router takes it, with the given path segments. */
+function routedRequest(deps: FhirRouteDeps, req: Request, segments: string[], withBody: boolean): RoutedRequest {
+  return {
+    method: req.method,
+    segments,
+    baseUrl: deps.baseUrl,
+    query: queryOf(req),
+    headers: Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : v])),
+    body: withBody && !req.is('application/x-www-form-urlencoded') ? req.body : undefined,
+    clientAddress: req.ip,
+  };
+}
+
+/** Marks a request whose audit row the FHIR router writes (handle or refused). */
+const AUDITED = Symbol('audited by the FHIR router');
+
+/**
+ * D9: requests refused before the FHIR router saw them (a body that is no JSON or too large, a
+ * media type it does not speak) are audited too, as refusals of the path sent.
+ */
+export function auditRefusals(deps: FhirRouteDeps) {
+  return (error: unknown, req: Request, res: Response, next: NextFunction): void => {
+    if (!(res.locals as Record<symbol, unknown>)[AUDITED]) {
+      let segments: string[];
+      try {
+        segments = req.path.split('/').filter(Boolean).map(decodeURIComponent);
+      } catch {
+        segments = req.path.split('/').filter(Boolean);
+      }
+      deps.router.refused?.(routedRequest(deps, req, segments, false), toFhirError(error, locals(res).requestId));
+    }
+    next(error);
+  };
+}
+
 export function fhirRoutes(deps: FhirRouteDeps): Router {
   const router = Router();
   router.use(fhirContentNegotiation);
@@ -92,31 +129,28 @@ export function fhirRoutes(deps: FhirRouteDeps): Router {
 
   router.use(async (req, res) => {
     const fhir = deps.router;
-    const query = queryOf(req);
-    const requestOf = (segments: string[]): RoutedRequest => ({
-      method: req.method,
-      segments,
-      baseUrl: deps.baseUrl,
-      query,
-      headers: Object.fromEntries(
-        Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : v]),
-      ),
-      body: req.is('application/x-www-form-urlencoded') ? undefined : req.body,
-      clientAddress: req.ip,
-    });
+    (res.locals as Record<symbol, unknown>)[AUDITED] = true;
+    const requestOf = (segments: string[]): RoutedRequest => routedRequest(deps, req, segments, true);
+    const sent = req.path.split('/').filter(Boolean);
     let caller: Awaited<ReturnType<typeof accessOf>>;
     try {
       caller = await accessOf(deps, req);
     } catch (error) {
       // D9: refusals for a missing or bad token are audited too (the path as sent)
-      fhir.refused?.(requestOf(req.path.split('/').filter(Boolean)), error);
+      fhir.refused?.(requestOf(sent), error);
       throw error;
     }
-    const segments = segmentsOf(req);
+    let segments: string[];
+    try {
+      segments = segmentsOf(req);
+    } catch (error) {
+      fhir.refused?.({ ...requestOf(sent), ...caller }, error);
+      throw error;
+    }
     res.locals.routeLabel = `${req.baseUrl}${fhir.label(segments)}`;
     const request = requestOf(segments);
     const response = await fhir.handle(caller ? { ...request, ...caller } : request);
-    send(res, response, query._pretty === 'true');
+    send(res, response, request.query._pretty === 'true');
   });
   return router;
 }

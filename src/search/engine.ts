@@ -171,7 +171,8 @@ export class SearchEngine {
       keys = targets.length === 1 ? sortKeys(targets[0]!, result.sort) : [];
       const appendOnly = targets.length === 1 ? targets[0]!.source.appendOnly : undefined;
       // append-only rows (audit events) come newest first unless _sort says otherwise
-      if (appendOnly && keys.length === 0) keys = [{ sql: appendOnly.lastUpdated, descending: true }];
+      if (appendOnly && keys.length === 0)
+        keys = [appendOnly.order ?? { sql: appendOnly.lastUpdated, descending: true }];
     } catch (error) {
       if (!(error instanceof Unsupported)) throw error;
       if (options.strict) throw FhirError.invalid(`${error.message} (Prefer: handling=strict)`);

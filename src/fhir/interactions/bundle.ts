@@ -6,7 +6,7 @@
 import type { Bundle, BundleEntry, FhirResource } from 'fhir/r4.js';
 import { FhirError } from '../outcome.js';
 import type { Repository } from '../repository.js';
-import { parseQuery, type FhirRequest, type FhirResponse, type Query } from '../request.js';
+import { parseQuery, type AuditedEntry, type FhirRequest, type FhirResponse, type Query } from '../request.js';
 
 /** A request with its path segments, as the router takes it. */
 export type RoutedRequest = FhirRequest & { segments: string[] };
@@ -138,13 +138,25 @@ function responseEntry(response: FhirResponse): BundleEntry {
   };
 }
 
+/** The entry's request for the audit trail when it could not even be made (a bad PATCH body). */
+function attemptedRequest(entry: Entry, outer: FhirRequest): RoutedRequest {
+  const [path = ''] = entry.url.split('?', 1);
+  return { ...outer, method: entry.method, segments: path.split('/').filter(Boolean), query: {}, body: undefined };
+}
+
 async function batch(entries: Entry[], request: FhirRequest, deps: BundleDeps): Promise<FhirResponse> {
   const out: BundleEntry[] = [];
+  const audited: AuditedEntry[] = [];
   for (const entry of entries) {
+    let routed: RoutedRequest | undefined;
     try {
-      out.push(responseEntry(await deps.route(entryRequest(entry, request, entry.resource), deps.newRepository())));
+      routed = entryRequest(entry, request, entry.resource);
+      const response = await deps.route(routed, deps.newRepository());
+      audited.push({ request: routed, response });
+      out.push(responseEntry(response));
     } catch (error) {
       if (!(error instanceof FhirError)) throw error;
+      audited.push({ request: routed ?? attemptedRequest(entry, request), error });
       out.push({
         response: {
           status: `${error.status} ${REASONS[error.status] ?? ''}`.trim(),
@@ -153,7 +165,11 @@ async function batch(entries: Entry[], request: FhirRequest, deps: BundleDeps): 
       });
     }
   }
-  return { status: 200, json: { resourceType: 'Bundle', type: 'batch-response', entry: out } satisfies Bundle };
+  return {
+    status: 200,
+    json: { resourceType: 'Bundle', type: 'batch-response', entry: out } satisfies Bundle,
+    audit: { entries: audited },
+  };
 }
 
 const PLACEHOLDER = /^urn:(uuid|oid):/;
@@ -206,15 +222,17 @@ async function transaction(entries: Entry[], request: FhirRequest, deps: BundleD
   const responses = new Map<Entry, BundleEntry>();
   /** fullUrl → the Type/id the entry's resource has now. */
   const resolved = new Map<string, string>();
+  // audited only once committed: a rolled-back transaction is one failed interaction
+  const audited: AuditedEntry[] = [];
   await deps.newRepository().inOneTransaction(async (repository) => {
+    audited.length = 0;
     for (const entry of order) {
       const at = `Bundle.entry[${entry.index}]`;
       try {
         const resource = await rewrite(entry, resolved, repository, request, deps);
-        const response = await deps.route(
-          entryRequest({ ...entry, url: rewriteUrl(entry.url, resolved) }, request, resource),
-          repository,
-        );
+        const routed = entryRequest({ ...entry, url: rewriteUrl(entry.url, resolved) }, request, resource);
+        const response = await deps.route(routed, repository);
+        audited.push({ request: routed, response });
         const answer = responseEntry(response);
         responses.set(entry, answer);
         const location = answer.response?.location;
@@ -236,6 +254,7 @@ async function transaction(entries: Entry[], request: FhirRequest, deps: BundleD
       type: 'transaction-response',
       entry: entries.map((entry) => responses.get(entry)!),
     } satisfies Bundle,
+    audit: { entries: audited },
   };
 }
 

@@ -138,6 +138,92 @@ describe('audit › every interaction leaves one audit_logs row (D9)', function 
     }
   });
 
+  it('refusals before the FHIR router are audited: a body that is no JSON (400), too large (413), of another type (415)', async () => {
+    const cases: [Record<string, unknown>, number, string][] = [
+      [{ raw: '{"resourceType": "Patient",', headers: { 'content-type': 'application/fhir+json' } }, 400, 'CREATE'],
+      [
+        {
+          raw: JSON.stringify(newPatient({ text: { status: 'generated', div: 'x'.repeat(6 * 1024 * 1024) } })),
+          headers: { 'content-type': 'application/fhir+json' },
+        },
+        413,
+        'CREATE',
+      ],
+      [{ raw: '<Patient/>', headers: { 'content-type': 'application/fhir+xml' } }, 415, 'CREATE'],
+    ];
+    for (const [options, status, action] of cases) {
+      await clear();
+      const reply = await call('POST', '/Patient', options);
+      expect(reply.status, reply.text.slice(0, 300)).to.equal(status);
+      const row = await only();
+      expect(row, String(status)).to.include({ action, entityType: 'Patient', success: false, userAgent: UA });
+      expect(row.errorMessage).to.match(new RegExp(`^${status} FHIR-\\d{4}: `));
+    }
+  });
+
+  it('a batch leaves one row per entry, refused ones too, and one for the Bundle', async () => {
+    const reply = await call('POST', '', {
+      body: {
+        resourceType: 'Bundle',
+        type: 'batch',
+        entry: [
+          { request: { method: 'GET', url: `Patient/${patient.id}` } },
+          { request: { method: 'GET', url: 'Patient/0b7d4c1e-0000-4000-8000-000000000000' } },
+          { request: { method: 'POST', url: 'Patient' }, resource: newPatient() },
+        ],
+      },
+    });
+    expect(reply.status, reply.text).to.equal(200);
+    const created = /Patient\/([^/]+)\//.exec(reply.body.entry[2].response.location)![1];
+    const all = await rows();
+    expect(all.map((r: any) => [r.action, r.entityType, r.entityId, r.success])).to.have.deep.members([
+      ['READ', 'Patient', patient.id, true],
+      ['READ', 'Patient', '0b7d4c1e-0000-4000-8000-000000000000', false],
+      ['CREATE', 'Patient', created, true],
+      ['OPERATION', 'Bundle', null, true],
+    ]);
+    expect(all.find((r: any) => r.entityType === 'Bundle').description).to.equal('FHIR batch POST /');
+    expect(all.find((r: any) => r.success === false).errorMessage).to.match(/^404 FHIR-0404: /);
+  });
+
+  it('a transaction leaves a row per entry once committed; a rolled-back one only its own failure', async () => {
+    const committed = await call('POST', '', {
+      body: {
+        resourceType: 'Bundle',
+        type: 'transaction',
+        entry: [
+          {
+            fullUrl: 'urn:uuid:5b1d2c3e-0000-4000-8000-000000000001',
+            request: { method: 'POST', url: 'Patient' },
+            resource: newPatient(),
+          },
+          { request: { method: 'GET', url: `Patient/${patient.id}` } },
+        ],
+      },
+    });
+    expect(committed.status, committed.text).to.equal(200);
+    expect((await rows()).map((r: any) => [r.action, r.entityType, r.success])).to.have.deep.members([
+      ['CREATE', 'Patient', true],
+      ['READ', 'Patient', true],
+      ['OPERATION', 'Bundle', true],
+    ]);
+    await clear();
+    const failed = await call('POST', '', {
+      body: {
+        resourceType: 'Bundle',
+        type: 'transaction',
+        entry: [
+          { request: { method: 'POST', url: 'Patient' }, resource: newPatient() },
+          { request: { method: 'POST', url: 'Patient' }, resource: { resourceType: 'Patient', gender: 'male' } },
+        ],
+      },
+    });
+    expect(failed.status).to.equal(422);
+    const row = await only();
+    expect(row).to.include({ action: 'OPERATION', entityType: 'Bundle', success: false });
+    expect(row.description).to.equal('FHIR transaction POST /');
+  });
+
   it('many requests at once: one row each, written in batches', async () => {
     await Promise.all(Array.from({ length: 60 }, () => call('GET', `/Patient/${patient.id}`)));
     expect(await rows()).to.have.length(60);
