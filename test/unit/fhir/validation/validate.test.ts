@@ -21,6 +21,7 @@ const SCHEDULE = `${BASE}/schedule`;
 const DIAGNOSTIC_REPORT = `${BASE}/diagnostic-report-lab`;
 const OBSERVATION = `${BASE}/observation-lab`;
 const SERVICE_REQUEST = `${BASE}/service-request`;
+const SLOT = `${BASE}/slot`;
 const INVOICE = `${BASE}/invoice`;
 const ENCOUNTER = `${BASE}/encounter`;
 const MEDICATION = `${BASE}/medication`;
@@ -209,6 +210,7 @@ describe('validation (http://hl7.org/fhir/R4/validation.html)', () => {
         PRACTITIONER_ROLE,
         SCHEDULE,
         SERVICE_REQUEST,
+        SLOT,
       ]);
     });
 
