@@ -59,6 +59,11 @@ export interface SearchParamDefinition {
    * `source.from` aliases). Chains, _include, _revinclude and _has follow these.
    */
   targets?: Partial<Record<ResourceType, string>>;
+  /**
+   * reference: a target's SQL yields a set of ids per row (a set-returning function over a JSONB
+   * array, as DiagnosticReport.result), so the engine selects it instead of comparing it.
+   */
+  setValued?: boolean;
 }
 
 /** A row of a table as PostgreSQL's to_jsonb gives it (dates and timestamps as text). */
@@ -76,6 +81,8 @@ export interface MapContext {
   secrets: FieldSecrets;
   /** IANA zone of the hospital's local times (HOSPITAL_TIME_ZONE). */
   timeZone: string;
+  /** The code system of lab test and analyte codes that look like LOINC codes (LAB_CODE_SYSTEM). */
+  labCodeSystem: string;
 }
 
 /** Column values for one table, keyed by the schema document's column names. */
@@ -98,6 +105,11 @@ export interface WritePlan {
   /** Entry mappings: the entry itself, and on create the row to add it to (else a new row is made). */
   entry?: Record<string, unknown>;
   addTo?: { rowId: string };
+  /**
+   * Create only, for a resource that stands for part of an existing row (a lab's report on its
+   * order): the row's columns are updated and the resource takes the row's id.
+   */
+  into?: { rowId: string };
   /** Resources the row points at: each must exist and not be deleted, else 422 naming the element. */
   references?: { expression: string; type: ResourceType; id: string }[];
 }

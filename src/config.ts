@@ -39,6 +39,8 @@ export interface Config {
   hospitalTimeZone: string;
   /** Days ahead that Slot searches cover (SLOT_HORIZON_DAYS). */
   slotHorizonDays: number;
+  /** Code system of lab_tests.testCode and result codes that look like LOINC codes. */
+  labCodeSystem: string;
   /** D8: `smart` serves the authorization server and requires a token on FHIR routes; `off` serves FHIR open. */
   authMode: AuthMode;
   auth: {
@@ -262,6 +264,7 @@ export function loadConfig(env: Env = process.env): Config {
     ).replace(/\/$/, ''),
     hospitalTimeZone: timeZone(env, 'HOSPITAL_TIME_ZONE', 'UTC'),
     slotHorizonDays: integer(env, 'SLOT_HORIZON_DAYS', 28, 1, 366),
+    labCodeSystem: url(env, 'LAB_CODE_SYSTEM', ['http:', 'https:', 'urn:']) ?? 'http://loinc.org',
     auditEnabled: boolean(env, 'AUDIT_ENABLED', true),
     retentionIntervalMs: interval(env, 'RETENTION_INTERVAL'),
     backupDir: path.resolve(read(env, 'BACKUP_DIR') ?? './backups'),

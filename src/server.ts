@@ -95,7 +95,12 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     await validation;
     const key = config.dataEncryptionKey ?? (db.mode === 'embedded' ? embeddedDataKey(config.dataDir) : undefined);
     if (!key) logger.warn('DATA_ENCRYPTION_KEY is not set: SSNs can be neither stored nor read');
-    const ctx = mapContext(config.identifierNamespace, fieldSecrets(key), config.hospitalTimeZone);
+    const ctx = mapContext(
+      config.identifierNamespace,
+      fieldSecrets(key),
+      config.hospitalTimeZone,
+      config.labCodeSystem,
+    );
 
     const authorizationServer =
       config.authMode === 'smart'

@@ -188,7 +188,8 @@ export class Repository {
             diagnostics: `${mapping.resourceType} ids are assigned by the server: create one with POST`,
           },
         ]);
-      if (!locked) return { version: await this.write(sql, mapping, resource, id, undefined), created: true };
+      if (!locked)
+        return { version: await this.write(sql, mapping, resource, id, undefined, false, true), created: true };
       const { current, existing } = locked;
       if (!existing) throw FhirError.notFound(`${mapping.resourceType}/${id} is not known`);
       return { version: await this.write(sql, mapping, resource, id, existing, current.deleted), created: false };
@@ -207,7 +208,8 @@ export class Repository {
       const { current, existing } = locked;
       check(current);
       if (current.deleted || !existing) return current;
-      if (mapping.source.hardDelete) await deleteRow(sql, mapping, id);
+      if (mapping.source.entries) await this.removeEntry(sql, mapping, existing);
+      else if (mapping.source.hardDelete) await deleteRow(sql, mapping, id);
       else if (mapping.source.textEntries) await deleteTextEntry(sql, mapping, existing, checkShapes);
       else await this.softDelete(sql, mapping, id, existing);
       return this.current(mapping, id, sql);
@@ -223,6 +225,23 @@ export class Repository {
     const root = stamp(mapping.softDelete.root);
     const parentValues = parent && mapping.softDelete.parent ? stamp(mapping.softDelete.parent) : undefined;
     await updateRows(sql, mapping, id, existing, root, parentValues, null);
+  }
+
+  /** An entry of a JSONB array (source.entries) is deleted by taking it out of its row's array. */
+  private async removeEntry(sql: SqlSession, mapping: ResourceMapping, existing: Snapshot): Promise<void> {
+    const { table } = mapping.source;
+    const { column, key } = mapping.source.entries!;
+    const rowId = String(existing[table]?.id);
+    const [row] = await sql.query<{ items: JsonRow[] | string | null }>(
+      `select ${ident(column)} as items from ${ident(table)} where id = $1 for update`,
+      [rowId],
+    );
+    const items = typeof row?.items === 'string' ? (JSON.parse(row.items) as JsonRow[]) : row?.items;
+    const kept = (Array.isArray(items) ? items : []).filter((item) => item[key] !== existing.entry?.[key]);
+    const root = { [column]: kept };
+    checkShapes(table, root);
+    const statement = updateStatement({ table, columns: [column] });
+    await sql.query(statement.text, statement.values({ type: mapping.resourceType, id: rowId, root }), statement.name);
   }
 
   private transaction<T>(work: (sql: SqlSession) => Promise<T>): Promise<T> {
@@ -260,6 +279,8 @@ export class Repository {
     resourceId: string,
     existing: Snapshot | undefined,
     revive = false,
+    /** The client chose the id (update as create). */
+    placed = false,
   ): Promise<StoredVersion> {
     if (!mapping.write) throw FhirError.methodNotAllowed(`${mapping.resourceType} is read-only`, ['GET']);
     const found: Record<string, JsonRow[]> = {};
@@ -289,6 +310,18 @@ export class Repository {
       id = await writeTextEntry(sql, mapping, plan, existing, id, checkShapes);
     } else if (mapping.source.partOfRow) {
       id = await writePartOfRow(sql, mapping, plan, existing, id, checkShapes);
+    } else if (!existing && plan.into) {
+      // a create that fills part of an existing row: the resource is that row's (its id and versions)
+      if (placed && plan.into.rowId !== id)
+        throw FhirError.unprocessable([
+          {
+            expression: `${mapping.resourceType}.id`,
+            diagnostics: `this ${mapping.resourceType} belongs to the row ${plan.into.rowId}: create it with POST, or update it there`,
+          },
+        ]);
+      id = plan.into.rowId;
+      checkShapes(table, plan.root);
+      await updateRows(sql, mapping, id, {}, plan.root, undefined, hashText);
     } else if (existing) {
       const undelete = revive ? mapping.softDelete : undefined;
       const clear = (values: Record<string, unknown> | undefined) =>

@@ -128,7 +128,13 @@ function compileChain(
       const target = env.byType.get(t)!;
       const inner = compileParam(target, chain, values, env, depth + 1);
       const sub = subquery(target, target.source.id, inner, env);
-      return { sql: `${column} in (${sub.sql})`, params: sub.params };
+      const ids = definition.setValued ? `(select ${column})` : column;
+      return {
+        sql: definition.setValued
+          ? `exists (select 1 from ${ids} r(ref) where r.ref in (${sub.sql}))`
+          : `${ids} in (${sub.sql})`,
+        params: sub.params,
+      };
     }),
   );
 }

@@ -104,9 +104,10 @@ export async function findIncludes(
         for (const [type, column] of Object.entries(definition.targets!)) {
           const ids = idsOf(type);
           if (!ids.length || (spec.target && spec.target !== type)) continue;
-          found.push(
-            ...(await rowsOf(em, source, { sql: `${column} = any(?::uuid[])`, params: [uuidArray(ids)] }, env)),
-          );
+          const sql = definition.setValued
+            ? `exists (select 1 from (select ${column}) r(ref) where r.ref = any(?::uuid[]))`
+            : `${column} = any(?::uuid[])`;
+          found.push(...(await rowsOf(em, source, { sql, params: [uuidArray(ids)] }, env)));
         }
     }
     frontier = [];

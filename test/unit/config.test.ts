@@ -6,6 +6,7 @@ describe('configuration (src/config.ts)', () => {
   it('has working defaults: port 8080, embedded database under ./data, FHIR base /fhir', () => {
     const config = loadConfig({});
     expect(config.port).to.equal(8080);
+    expect(config.labCodeSystem).to.equal('http://loinc.org');
     expect(config.databaseUrl).to.equal(undefined);
     expect(config.dataDir).to.match(/[/\\]data$/);
     expect(config.fhirBasePath).to.equal('/fhir');
@@ -61,6 +62,7 @@ describe('configuration (src/config.ts)', () => {
     ['MIGRATE_ON_START', 'maybe', /MIGRATE_ON_START: must be true or false/],
     ['SEED_DEMO', 'sometimes', /SEED_DEMO: must be one of auto, true, false/],
     ['HOSPITAL_TIME_ZONE', 'Mars/Olympus', /HOSPITAL_TIME_ZONE: must be an IANA time zone/],
+    ['LAB_CODE_SYSTEM', 'loinc', /LAB_CODE_SYSTEM: must be an absolute URL/],
   ];
   for (const [name, value, message] of bad)
     it(`refuses ${name}=${value} with a message naming the variable`, () => {

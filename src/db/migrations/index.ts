@@ -10,6 +10,7 @@ import { Migration20261202000300SmartClients } from './Migration20261202000300Sm
 import { Migration20261202000400ClinicalMappings } from './Migration20261202000400ClinicalMappings.js';
 import { Migration20261202000410ClinicalSchedule } from './Migration20261202000410ClinicalSchedule.js';
 import { Migration20261202000420ClinicalSlots } from './Migration20261202000420ClinicalSlots.js';
+import { Migration20261202000500Labs } from './Migration20261202000500Labs.js';
 import { Migration20261202000600RecordsAndFacts } from './Migration20261202000600RecordsAndFacts.js';
 
 export const migrationsList: MigrationObject[] = [
@@ -23,5 +24,6 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261202000400ClinicalMappings', class: Migration20261202000400ClinicalMappings },
   { name: 'Migration20261202000410ClinicalSchedule', class: Migration20261202000410ClinicalSchedule },
   { name: 'Migration20261202000420ClinicalSlots', class: Migration20261202000420ClinicalSlots },
+  { name: 'Migration20261202000500Labs', class: Migration20261202000500Labs },
   { name: 'Migration20261202000600RecordsAndFacts', class: Migration20261202000600RecordsAndFacts },
 ];

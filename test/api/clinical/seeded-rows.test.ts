@@ -42,6 +42,22 @@ const TYPES: [type: string, rows: string, row?: string][] = [
     `select id from patients where coalesce("insuranceProvider", "insurancePolicyNumber") is not null`,
     `select to_jsonb(t) - 'updatedAt' as row from patients t where id = $1`,
   ],
+  [
+    'ServiceRequest',
+    'select id from lab_tests',
+    `select to_jsonb(t) - 'updatedAt' as row from lab_tests t where id = $1`,
+  ],
+  [
+    'DiagnosticReport',
+    'select id from lab_tests',
+    `select to_jsonb(t) - 'updatedAt' as row from lab_tests t where id = $1`,
+  ],
+  [
+    'Observation',
+    'select id from fhir_lab_result_entries',
+    `select to_jsonb(t) - 'updatedAt' as row from lab_tests t
+       where id = (select lab_test_id from fhir_lab_result_entries where id = $1)`,
+  ],
 ];
 
 describe('seeded rows through the clinical mappings', function () {

@@ -18,6 +18,10 @@ const PRACTITIONER_ROLE = `${BASE}/practitioner-role`;
 const AUDIT_EVENT = `${BASE}/audit-event`;
 const APPOINTMENT = `${BASE}/appointment`;
 const SCHEDULE = `${BASE}/schedule`;
+const DIAGNOSTIC_REPORT = `${BASE}/diagnostic-report-lab`;
+const OBSERVATION = `${BASE}/observation-lab`;
+const SERVICE_REQUEST = `${BASE}/service-request`;
+const SLOT = `${BASE}/slot`;
 const INVOICE = `${BASE}/invoice`;
 const ENCOUNTER = `${BASE}/encounter`;
 const MEDICATION = `${BASE}/medication`;
@@ -199,15 +203,18 @@ describe('validation (http://hl7.org/fhir/R4/validation.html)', () => {
         `${BASE}/condition`,
         `${BASE}/coverage`,
         `${BASE}/document-reference`,
+        DIAGNOSTIC_REPORT,
         ENCOUNTER,
         INVOICE,
         MEDICATION,
         MEDICATION_REQUEST,
+        OBSERVATION,
         PATIENT,
         PRACTITIONER,
         PRACTITIONER_ROLE,
         SCHEDULE,
-        `${BASE}/slot`,
+        SERVICE_REQUEST,
+        SLOT,
       ]);
     });
 
