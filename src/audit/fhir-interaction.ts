@@ -17,6 +17,13 @@ export function auditedInteraction(method: string, segments: readonly string[]):
   const reading = method === 'GET' || method === 'HEAD';
   const entityType = (type ?? 'system').slice(0, MAX_TYPE);
   if (segments.some((s) => s === '$export')) return { action: 'EXPORT', code: '$export', entityType };
+  // a bulk export file download: the type the file holds
+  if (type === '$export-file')
+    return {
+      action: 'EXPORT',
+      code: '$export-file',
+      entityType: (op ?? '').replace(/\.ndjson$/, '').slice(0, MAX_TYPE),
+    };
   if (!type) return { action: 'SEARCH', code: 'search-system', entityType: 'system' };
   if (type === '_history') return { action: 'HISTORY', code: 'history-system', entityType: 'system' };
   if (type.startsWith('$')) return { action: 'OPERATION', code: type, entityType: 'system' };

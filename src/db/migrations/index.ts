@@ -9,6 +9,7 @@ import { Migration20261202000200AuditEvent } from './Migration20261202000200Audi
 import { Migration20261202000300SmartClients } from './Migration20261202000300SmartClients.js';
 import { Migration20261202000400ClinicalMappings } from './Migration20261202000400ClinicalMappings.js';
 import { Migration20261202000410ClinicalSchedule } from './Migration20261202000410ClinicalSchedule.js';
+import { Migration20261202000700ExportJobs } from './Migration20261202000700ExportJobs.js';
 
 export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261201000000InitialSchema', class: Migration20261201000000InitialSchema },
@@ -20,4 +21,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261202000300SmartClients', class: Migration20261202000300SmartClients },
   { name: 'Migration20261202000400ClinicalMappings', class: Migration20261202000400ClinicalMappings },
   { name: 'Migration20261202000410ClinicalSchedule', class: Migration20261202000410ClinicalSchedule },
+  { name: 'Migration20261202000700ExportJobs', class: Migration20261202000700ExportJobs },
 ];
