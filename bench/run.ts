@@ -4,12 +4,14 @@
 //   search          FHIR search over 100,000 patients against a bare node:http baseline (bench/search.ts)
 //   auth            the cost of SMART authorization on reads; token endpoint throughput (bench/auth.ts)
 //   audit           Patient read with auditing on and off; backup and verified restore times (bench/audit.ts)
+//   export          a system $export against COPY TO STDOUT of the same renderings (bench/export.ts)
 const scenarios: Record<string, () => Promise<(args: string[]) => Promise<void>>> = {
   rest: async () => (await import('./rest.js')).runRest,
   foundation: async () => (await import('./foundation.js')).runFoundation,
   search: async () => (await import('./search.js')).runSearchBench,
   auth: async () => (await import('./auth.js')).runAuth,
   audit: async () => (await import('./audit.js')).runAudit,
+  export: async () => (await import('./export.js')).runExportBench,
 };
 
 const argv = process.argv.slice(2);

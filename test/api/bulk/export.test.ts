@@ -247,3 +247,23 @@ describe('bulk › $export', function () {
     expect(group.operation.map((o: any) => o.name)).to.deep.equal(['export']);
   });
 });
+
+describe('bulk › $export files expire', function () {
+  this.timeout(60000);
+  let server: TestServer;
+  before(async () => {
+    server = await startTestServer({ EXPORT_POLL_MS: '20', EXPORT_KEEP_SECONDS: '1' });
+    await seed(server.db.orm.em.fork(), { patients: 2, doctors: 1 });
+  });
+  after(() => server?.stop());
+
+  it('after EXPORT_KEEP_SECONDS the status URL and the files are 404 and the folder is gone', async () => {
+    const { status, manifest } = await exportAll(server, '/$export?_type=Patient');
+    const id = status.split('/').pop()!;
+    expect(fs.existsSync(path.join(server.config.export.dir, id, 'Patient.ndjson'))).to.equal(true);
+    await new Promise((r) => setTimeout(r, 1500));
+    expect((await server.call('GET', status)).status).to.equal(404);
+    expect((await download(server, manifest.output[0]!.url)).status).to.equal(404);
+    expect(fs.existsSync(path.join(server.config.export.dir, id))).to.equal(false);
+  });
+});
