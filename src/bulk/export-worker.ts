@@ -91,7 +91,11 @@ async function exportType(
   const { parameters } = job;
   const where = await exportCondition(deps, mapping, parameters);
   const file = `${mapping.resourceType}.ndjson`;
+  // made again per type: a cancel may have removed it meanwhile (the next heartbeat then stops the job)
+  fs.mkdirSync(jobDir(settings, job.id), { recursive: true });
   const stream = fs.createWriteStream(path.join(jobDir(settings, job.id), file));
+  let failed: Error | undefined;
+  stream.on('error', (error) => (failed = error));
   const repository = deps.repository();
   let count = 0;
   let after: { id: string } | undefined;
@@ -121,9 +125,12 @@ async function exportType(
       if (!(await deps.jobs.renew(job.id, deps.owner, settings.leaseSeconds, progress, output))) throw new LostJob();
     }
   } finally {
-    stream.end();
-    await once(stream, 'close');
+    if (!stream.closed) {
+      stream.end();
+      await once(stream, 'close');
+    }
   }
+  if (failed) throw failed;
   return count > 0 ? { type: mapping.resourceType, file, count } : undefined;
 }
 
