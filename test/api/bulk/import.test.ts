@@ -91,7 +91,7 @@ describe('bulk › npm run import', function () {
     patients = exported.manifest.output.find((o) => o.type === 'Patient')!.count;
   });
 
-  it('reports each rejected line with its file, line number and OperationOutcome, and writes the good ones', async () => {
+  it('reports each rejected line with its file, line number and OperationOutcome, and writes the good ones; takes Bundles (a collection, a transaction sent as it is)', async () => {
     const file = path.join(dir, 'mixed.ndjson');
     fs.writeFileSync(
       file,
@@ -104,43 +104,6 @@ describe('bulk › npm run import', function () {
         JSON.stringify(newPatient()),
       ].join('\n'),
     );
-    const run = await importCli([file]);
-    expect(run.code, run.stderr).to.equal(1);
-    const lines = run.stdout
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l));
-    const rejected = lines.slice(0, -1);
-    expect(rejected.map((r) => [r.file, r.line])).to.deep.equal([
-      [file, 2],
-      [file, 3],
-      [file, 4],
-    ]);
-    for (const r of rejected) expect(r.outcome.resourceType).to.equal('OperationOutcome');
-    expect(rejected[0].outcome.issue[0].diagnostics).to.match(/not JSON/);
-    expect(rejected[1].outcome.issue[0].diagnostics).to.match(/Spaceship/);
-    expect(JSON.stringify(rejected[2].outcome)).to.match(/gender/);
-    expect(lines.at(-1)).to.include({ written: 2, rejected: 3 });
-    patients += 2;
-  });
-
-  it('--all-or-nothing writes nothing when one line is bad, and everything when none is', async () => {
-    const file = path.join(dir, 'one-bad.ndjson');
-    const bad = [newPatient(), newPatient(), newPatient({ birthDate: 'yesterday' }), newPatient()];
-    fs.writeFileSync(file, bad.map((p) => JSON.stringify(p)).join('\n'));
-    const run = await importCli(['--all-or-nothing', '--chunk', '2', file]);
-    expect(run.code).to.equal(1);
-    expect(run.stderr).to.match(/nothing was written/);
-    expect(JSON.parse(run.stdout.split('\n')[0]!)).to.include({ file, line: 3 });
-    const fine = path.join(dir, 'all-good.ndjson');
-    fs.writeFileSync(fine, [newPatient(), newPatient(), newPatient()].map((p) => JSON.stringify(p)).join('\n'));
-    const ok = await importCli(['--all-or-nothing', '--chunk', '2', fine]);
-    expect(ok.code, ok.stderr).to.equal(0);
-    expect(summaryOf(ok.stdout)).to.include({ written: 3 });
-    patients += 3;
-  });
-
-  it('takes Bundles: a collection (indented JSON) and a transaction with urn:uuid references', async () => {
     const collection = path.join(dir, 'collection.json');
     const entry = [{ resource: newPatient() }, { resource: newPatient() }];
     fs.writeFileSync(collection, JSON.stringify({ resourceType: 'Bundle', type: 'collection', entry }, null, 2));
@@ -158,9 +121,39 @@ describe('bulk › npm run import', function () {
         2,
       ),
     );
-    const run = await importCli([collection, transaction]);
-    expect(run.code, run.stderr + run.stdout).to.equal(0);
-    expect(summaryOf(run.stdout)).to.include({ written: 3, rejected: 0 });
+    const run = await importCli([file, collection, transaction]);
+    expect(run.code, run.stderr).to.equal(1);
+    const lines = run.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    const rejected = lines.slice(0, -1);
+    expect(rejected.map((r) => [r.file, r.line])).to.deep.equal([
+      [file, 2],
+      [file, 3],
+      [file, 4],
+    ]);
+    for (const r of rejected) expect(r.outcome.resourceType).to.equal('OperationOutcome');
+    expect(rejected[0].outcome.issue[0].diagnostics).to.match(/not JSON/);
+    expect(rejected[1].outcome.issue[0].diagnostics).to.match(/Spaceship/);
+    expect(JSON.stringify(rejected[2].outcome)).to.match(/gender/);
+    expect(lines.at(-1)).to.include({ written: 5, rejected: 3 });
+    patients += 5;
+  });
+
+  it('--all-or-nothing writes nothing when one line is bad, and everything when none is', async () => {
+    const file = path.join(dir, 'one-bad.ndjson');
+    const bad = [newPatient(), newPatient(), newPatient({ birthDate: 'yesterday' }), newPatient()];
+    fs.writeFileSync(file, bad.map((p) => JSON.stringify(p)).join('\n'));
+    const run = await importCli(['--all-or-nothing', '--chunk', '2', file]);
+    expect(run.code).to.equal(1);
+    expect(run.stderr).to.match(/nothing was written/);
+    expect(JSON.parse(run.stdout.split('\n')[0]!)).to.include({ file, line: 3 });
+    const fine = path.join(dir, 'all-good.ndjson');
+    fs.writeFileSync(fine, [newPatient(), newPatient(), newPatient()].map((p) => JSON.stringify(p)).join('\n'));
+    const ok = await importCli(['--all-or-nothing', '--chunk', '2', fine]);
+    expect(ok.code, ok.stderr).to.equal(0);
+    expect(summaryOf(ok.stdout)).to.include({ written: 3 });
     patients += 3;
   });
 
