@@ -5,6 +5,7 @@ import { expect } from 'chai';
 import { seed } from '../../../src/seed/seed.js';
 import { startTestServer, type TestServer } from '../../support/server.js';
 import { addClient, backendKey, backendToken, bearer, type BackendKey } from '../../support/smart.js';
+import { adminToken, createUser, exchange, PASSWORD, pkce, signIn } from '../../support/smart-login.js';
 import { ASYNC, download, kickOff, poll } from './bulk-client.js';
 
 describe('bulk › $export with SMART Backend Services', function () {
@@ -102,5 +103,45 @@ describe('bulk › $export with SMART Backend Services', function () {
     expect((await server.call('GET', '/Group')).status).to.equal(401);
     const female = await server.call('GET', '/Group/all-patients', { headers: bearer(tokens['bulk-female']!) });
     expect(female.status).to.equal(403);
+  });
+
+  it("a user's token (not Backend Services) cannot export; its $everything reaches its own compartment only", async () => {
+    const redirect = 'http://127.0.0.1:9/callback';
+    await addClient(server, {
+      clientId: 'bulk-user-app',
+      name: 'User app',
+      kind: 'public',
+      redirectUris: [redirect],
+      scope: 'openid fhirUser user/*.rs',
+    });
+    const admin = await adminToken(server);
+    const patient = await createUser(server, admin, 'Patient');
+    const other = await createUser(server, admin, 'Patient');
+    const { challenge, verifier } = pkce();
+    const url = await signIn(server, {
+      clientId: 'bulk-user-app',
+      redirectUri: redirect,
+      scope: 'openid fhirUser user/*.rs',
+      email: patient.email,
+      password: PASSWORD,
+      challenge,
+    });
+    const res = await exchange(server, {
+      code: url.searchParams.get('code')!,
+      code_verifier: verifier,
+      redirect_uri: redirect,
+      client_id: 'bulk-user-app',
+    });
+    expect(res.status, res.text).to.equal(200);
+    const user = bearer(res.body.access_token);
+    const kick = await server.call('GET', '/Patient/$export', { headers: { ...ASYNC, ...user } });
+    expect(kick.status).to.equal(403);
+    expect(kick.body.issue[0].diagnostics).to.match(/Backend Services/);
+    const own = await server.call('GET', `/Patient/${patient.id}/$everything`, { headers: user });
+    expect(own.status, own.text).to.equal(200);
+    expect(own.body.entry.map((e: any) => e.resource.id)).to.include(patient.id);
+    expect((await server.call('GET', `/Patient/${other.id}/$everything`, { headers: user })).status).to.equal(404);
+    const all = await server.call('GET', '/Patient/$everything?_type=Patient', { headers: user });
+    expect(all.body.entry.map((e: any) => e.resource.id)).to.deep.equal([patient.id]);
   });
 });
