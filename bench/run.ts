@@ -5,6 +5,7 @@
 //   auth            the cost of SMART authorization on reads; token endpoint throughput (bench/auth.ts)
 //   audit           Patient read with auditing on and off; backup and verified restore times (bench/audit.ts)
 //   labs            a lab's report transaction at 8 labs; reports with their results vs the same SQL (bench/labs.ts)
+//   export          a system $export against COPY TO STDOUT of the same renderings (bench/export.ts)
 const scenarios: Record<string, () => Promise<(args: string[]) => Promise<void>>> = {
   rest: async () => (await import('./rest.js')).runRest,
   foundation: async () => (await import('./foundation.js')).runFoundation,
@@ -12,6 +13,7 @@ const scenarios: Record<string, () => Promise<(args: string[]) => Promise<void>>
   auth: async () => (await import('./auth.js')).runAuth,
   audit: async () => (await import('./audit.js')).runAudit,
   labs: async () => (await import('./labs.js')).runLabsBench,
+  export: async () => (await import('./export.js')).runExportBench,
 };
 
 const argv = process.argv.slice(2);

@@ -62,6 +62,8 @@ export interface Config {
   retentionIntervalMs: number | undefined;
   /** Where npm run backup writes and rotates its backups. */
   backupDir: string;
+  /** Bulk Data export: output folder, how long finished exports stay, the job lease, batch size, poll interval. */
+  export: { dir: string; keepSeconds: number; leaseSeconds: number; batchSize: number; pollMs: number };
 }
 
 export class ConfigError extends Error {
@@ -268,5 +270,12 @@ export function loadConfig(env: Env = process.env): Config {
     auditEnabled: boolean(env, 'AUDIT_ENABLED', true),
     retentionIntervalMs: interval(env, 'RETENTION_INTERVAL'),
     backupDir: path.resolve(read(env, 'BACKUP_DIR') ?? './backups'),
+    export: {
+      dir: path.resolve(read(env, 'EXPORT_DIR') ?? path.join(read(env, 'DATA_DIR') ?? './data', 'exports')),
+      keepSeconds: integer(env, 'EXPORT_KEEP_SECONDS', 86400, 1, 30 * 86400),
+      leaseSeconds: integer(env, 'EXPORT_LEASE_SECONDS', 30, 1, 3600),
+      batchSize: integer(env, 'EXPORT_BATCH_SIZE', 1000, 1, 100000),
+      pollMs: integer(env, 'EXPORT_POLL_MS', 1000, 10, 60000),
+    },
   };
 }

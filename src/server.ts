@@ -2,8 +2,13 @@
 // the graceful stop that undoes it in reverse order.
 import type { AddressInfo } from 'node:net';
 import { createServer as createHttpServer, type Server } from 'node:http';
+import { hostname } from 'node:os';
 import { mappings } from '../mappings/index.js';
+import { randomUUID } from 'node:crypto';
 import { auditedRouter } from './audit/audited-router.js';
+import { bulkRoutes } from './bulk/bulk-routes.js';
+import { ExportJobs } from './bulk/export-jobs.js';
+import { startExportWorker, type ExportWorker } from './bulk/export-worker.js';
 import { createAuditTrail, type AuditTrail } from './audit/audit-trail.js';
 import { authAuditEntry } from './audit/auth-events.js';
 import { AuthorizationServer } from './auth/authorization-server.js';
@@ -16,6 +21,7 @@ import { buildCapabilityStatement } from './fhir/capability.js';
 import { mapContext } from './fhir/context.js';
 import { Repository } from './fhir/repository.js';
 import { createFhirRouter } from './fhir/router.js';
+import { SearchEngine } from './search/engine.js';
 import { prepareValidation } from './fhir/validation/index.js';
 import { scheduleRetention } from './retention/schedule.js';
 import { createApp } from './http/app.js';
@@ -80,6 +86,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     poolMax: config.dbPoolMax,
   });
   let server: Server | undefined;
+  let exportWorker: ExportWorker | undefined;
   let shuttingDown = false;
   const audit = createAuditTrail((sql, params) => db.orm.em.getConnection().execute(sql, params), {
     enabled: config.auditEnabled,
@@ -122,21 +129,41 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       software: { name: packageInfo.name, version: packageInfo.version },
       mappings,
       date: new Date().toISOString(),
+      bulkExport: true,
       ...(authorizationServer ? { security: authorizationServer.restSecurity() } : {}),
     });
+    const searchSettings = {
+      defaultCount: config.searchDefaultCount,
+      maxCount: config.searchMaxCount,
+      cursorSecret: config.searchCursorSecret ?? (await storedSecret(db, 'search-cursor')),
+    };
+    const exportJobs = new ExportJobs(db.orm.em);
+    const bulk = bulkRoutes({
+      em: db.orm.em,
+      jobs: exportJobs,
+      mappings,
+      settings: config.export,
+      wake: () => exportWorker?.wake(),
+    });
     const fhirRouter = auditedRouter(
-      createFhirRouter(
-        mappings,
-        () => new Repository(db.orm.em, ctx),
-        ctx,
-        {
-          defaultCount: config.searchDefaultCount,
-          maxCount: config.searchMaxCount,
-          cursorSecret: config.searchCursorSecret ?? (await storedSecret(db, 'search-cursor')),
-        },
-        { maxBundleEntries: config.bundleMaxEntries },
-      ),
+      createFhirRouter(mappings, () => new Repository(db.orm.em, ctx), ctx, searchSettings, {
+        maxBundleEntries: config.bundleMaxEntries,
+        bulk,
+      }),
       audit,
+    );
+    exportWorker = startExportWorker(
+      {
+        em: db.orm.em,
+        jobs: exportJobs,
+        byType: new Map(mappings.map((m) => [m.resourceType as string, m])),
+        search: new SearchEngine(new Map(mappings.map((m) => [m.resourceType as string, m])), ctx, searchSettings),
+        repository: () => new Repository(db.orm.em, ctx),
+        baseUrl: config.fhirBaseUrl,
+        owner: `${hostname()}:${process.pid}:${randomUUID()}`,
+        logger,
+      },
+      config.export,
     );
     const app = createApp({
       config,
@@ -164,6 +191,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     });
   } catch (error) {
     server?.close();
+    await exportWorker?.stop();
     await db.close();
     throw error;
   }
@@ -189,6 +217,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       closing ??= (async () => {
         shuttingDown = true;
         await retention.stop();
+        await exportWorker?.stop();
         const drained = new Promise<void>((resolve) => listening.close(() => resolve()));
         listening.closeIdleConnections();
         const timer = setTimeout(() => listening.closeAllConnections(), config.shutdownTimeoutMs);

@@ -21,7 +21,21 @@ export function auditedInteraction(
   const [type, id, op, vid] = segments;
   const reading = method === 'GET' || method === 'HEAD';
   const entityType = (type ?? 'system').slice(0, MAX_TYPE);
-  if (segments.some((s) => s === '$export')) return { action: 'EXPORT', code: '$export', entityType };
+  if (segments.some((s) => s === '$export'))
+    return {
+      action: 'EXPORT',
+      code: '$export',
+      entityType: type === '$export' ? 'system' : entityType,
+      ...(op === '$export' && id ? { entityId: id } : {}),
+    };
+  // a bulk export file download: the type the file holds, the job's id
+  if (type === '$export-file')
+    return {
+      action: 'EXPORT',
+      code: '$export-file',
+      ...(id ? { entityId: id } : {}),
+      entityType: (op ?? '').replace(/\.ndjson$/, '').slice(0, MAX_TYPE),
+    };
   if (!type && method === 'POST')
     return { action: 'OPERATION', code: bundleType === 'transaction' ? 'transaction' : 'batch', entityType: 'Bundle' };
   if (!type) return { action: 'SEARCH', code: 'search-system', entityType: 'system' };

@@ -3,7 +3,10 @@
 import type { CapabilityStatement, CapabilityStatementRestResource, CapabilityStatementRestSecurity } from 'fhir/r4.js';
 import type { Interaction, ResourceMapping } from '../../mappings/types.js';
 import { COMMON_PARAMS } from '../search/compile.js';
+import { EVERYTHING_OPERATION } from './operations/patient-everything.js';
 import { MATCH_OPERATION } from './operations/patient-match.js';
+
+const BULK = 'http://hl7.org/fhir/uv/bulkdata';
 
 export interface SoftwareInfo {
   name: string;
@@ -19,9 +22,15 @@ export interface CapabilityInput {
   date: string;
   /** rest.security (SMART on FHIR) when authorization is on. */
   security?: CapabilityStatementRestSecurity;
+  /** Bulk Data export and the read-only Groups are served (the server runs the export worker). */
+  bulkExport?: boolean;
 }
 
-function restResource(mapping: ResourceMapping, all: readonly ResourceMapping[]): CapabilityStatementRestResource {
+function restResource(
+  mapping: ResourceMapping,
+  all: readonly ResourceMapping[],
+  bulkExport: boolean,
+): CapabilityStatementRestResource {
   const can = (interaction: Interaction) => mapping.interactions.includes(interaction);
   const resource: CapabilityStatementRestResource = {
     type: mapping.resourceType,
@@ -44,7 +53,11 @@ function restResource(mapping: ResourceMapping, all: readonly ResourceMapping[])
     operation: [
       { name: 'validate', definition: 'http://hl7.org/fhir/OperationDefinition/Resource-validate' },
       ...(mapping.resourceType === 'Patient' && can('search-type')
-        ? [{ name: 'match', definition: MATCH_OPERATION }]
+        ? [
+            { name: 'match', definition: MATCH_OPERATION },
+            { name: 'everything', definition: EVERYTHING_OPERATION },
+            ...(bulkExport ? [{ name: 'export', definition: `${BULK}/OperationDefinition/patient-export` }] : []),
+          ]
         : []),
     ],
   };
@@ -71,7 +84,17 @@ function restResource(mapping: ResourceMapping, all: readonly ResourceMapping[])
 }
 
 export function buildCapabilityStatement(input: CapabilityInput): CapabilityStatement {
-  const resources = input.mappings.map((m) => restResource(m, input.mappings));
+  const bulk = input.bulkExport === true;
+  const resources = input.mappings.map((m) => restResource(m, input.mappings, bulk));
+  if (bulk)
+    resources.push({
+      type: 'Group',
+      documentation:
+        'Read-only: all-patients, and one practitioner panel per doctor (Group.id = Practitioner.id): the patients with appointments with that doctor.',
+      interaction: [{ code: 'read' }, { code: 'search-type' }],
+      searchParam: [{ name: '_id', type: 'token', definition: 'http://hl7.org/fhir/SearchParameter/Resource-id' }],
+      operation: [{ name: 'export', definition: `${BULK}/OperationDefinition/group-export` }],
+    });
   return {
     resourceType: 'CapabilityStatement',
     status: 'active',
@@ -84,6 +107,7 @@ export function buildCapabilityStatement(input: CapabilityInput): CapabilityStat
       ...(input.software.releaseDate ? { releaseDate: input.software.releaseDate } : {}),
     },
     implementation: { description: 'FHIR R4 server over the hospital database', url: input.baseUrl },
+    ...(bulk ? { instantiates: [`${BULK}/CapabilityStatement/bulk-data`] } : {}),
     fhirVersion: '4.0.1',
     format: ['application/fhir+json', 'json'],
     rest: [
@@ -102,6 +126,7 @@ export function buildCapabilityStatement(input: CapabilityInput): CapabilityStat
               ],
             }
           : {}),
+        ...(bulk ? { operation: [{ name: 'export', definition: `${BULK}/OperationDefinition/export` }] } : {}),
       },
     ],
   };

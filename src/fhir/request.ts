@@ -63,6 +63,8 @@ export interface FhirResponse {
   /** JSON text sent as it is (stored renderings), or a value to serialise. */
   text?: string;
   json?: unknown;
+  /** A file sent as it is, streamed (bulk export output). */
+  file?: { path: string; contentType: string };
   audit?: AuditFacts;
 }
 

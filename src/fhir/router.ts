@@ -8,6 +8,7 @@ import { processBundle } from './interactions/bundle.js';
 import { history } from './interactions/history.js';
 import { read, vread } from './interactions/read.js';
 import { searchSystem } from './interactions/search-system.js';
+import { patientEverything } from './operations/patient-everything.js';
 import { patientMatch } from './operations/patient-match.js';
 import { matchingIds, searchType } from './interactions/search-type.js';
 import { validateOperation } from './interactions/validate-operation.js';
@@ -19,6 +20,14 @@ import { SearchEngine, type SearchSettings } from '../search/engine.js';
 
 export interface RoutedRequest extends FhirRequest {
   segments: string[];
+}
+
+/** Bulk Data export and Groups (src/bulk), given by the server when it runs the export worker. */
+export interface BulkRoutes {
+  /** Handles the request when it is a bulk route ($export, its status and files, Group); undefined otherwise. */
+  route(request: RoutedRequest, repository: Repository): Promise<FhirResponse> | undefined;
+  /** The search engine its kick-off checks _typeFilter with. */
+  attach(search: SearchEngine): void;
 }
 
 export interface FhirRouter {
@@ -35,11 +44,12 @@ export function createFhirRouter(
   ctx: MapContext,
   /** Page sizes and the cursor secret; without them, defaults and a secret of this process only. */
   searchSettings: SearchSettings = { defaultCount: 20, maxCount: 1000, cursorSecret: randomBytes(32).toString('hex') },
-  options: { maxBundleEntries: number } = { maxBundleEntries: 1000 },
+  options: { maxBundleEntries: number; bulk?: BulkRoutes } = { maxBundleEntries: 1000 },
 ): FhirRouter {
   const byType = new Map(mappings.map((m) => [m.resourceType as string, m]));
   const search = new SearchEngine(byType, ctx, searchSettings);
   const searchable = mappings.filter((m) => m.interactions.includes('search-type'));
+  options.bulk?.attach(search);
   const ALLOWED: Record<string, readonly string[]> = {};
 
   function requireInteraction(
@@ -119,6 +129,8 @@ export function createFhirRouter(
             return matchingIds({ repository: scoped, mapping, request: outer, search }, ctx, query);
           },
         });
+      const bulk = options.bulk?.route(request, repository);
+      if (bulk) return bulk;
       if (type === '_history' && segments.length === 1) {
         if (method !== 'GET') throw notAllowed(method, path, ['GET']);
         for (const m of mappings) unfilteredHistory(m, request);
@@ -179,6 +191,11 @@ export function createFhirRouter(
         requireInteraction(mapping, 'search-type', method, request);
         return patientMatch(context);
       }
+      if (id === '$everything' && segments.length === 2 && mapping.resourceType === 'Patient') {
+        if (method !== 'GET' && method !== 'HEAD') throw notAllowed(method, path, ['GET']);
+        requireInteraction(mapping, 'search-type', method, request);
+        return patientEverything(context, mappings);
+      }
       if (id === '$validate' && segments.length === 2) {
         if (method !== 'POST') throw notAllowed(method, path, ['POST']);
         return validateOperation(context);
@@ -207,6 +224,14 @@ export function createFhirRouter(
           default:
             throw notAllowed(method, path, ALLOWED[mapping.resourceType] as string[]);
         }
+      }
+      if (type === 'Patient' && op === '$everything' && vid === undefined) {
+        if (method !== 'GET' && method !== 'HEAD') throw notAllowed(method, path, ['GET']);
+        requireInteraction(mapping, 'read', method, request);
+        await visible('read');
+        const current = await repository.current(mapping, id);
+        if (!current || current.deleted) throw FhirError.notFound(`Patient/${id} is not known`);
+        return patientEverything(context, mappings, id);
       }
       if (type === 'Patient' && op !== undefined && vid === undefined && byType.has(op)) {
         // compartment search (http://hl7.org/fhir/R4/http.html#vsearch)

@@ -1,5 +1,6 @@
 // The FHIR REST routes under the base path (http://hl7.org/fhir/R4/http.html): metadata here, every
 // other interaction through the transport-free FHIR router.
+import fs from 'node:fs';
 import { Router, type NextFunction, type Request, type Response } from 'express';
 import type { CapabilityStatement } from 'fhir/r4.js';
 import type { BearerResult } from '../auth/authorization-server.js';
@@ -66,8 +67,18 @@ function segmentsOf(req: Request): string[] {
   }
 }
 
+function sendFile(res: Response, response: FhirResponse & { file: NonNullable<FhirResponse['file']> }): void {
+  const { size } = fs.statSync(response.file.path);
+  res.writeHead(response.status, { 'Content-Type': response.file.contentType, 'Content-Length': size });
+  if (res.req.method === 'HEAD') return void res.end();
+  const stream = fs.createReadStream(response.file.path);
+  stream.on('error', () => res.destroy());
+  stream.pipe(res);
+}
+
 export function send(res: Response, response: FhirResponse, pretty: boolean): void {
   if (response.headers) for (const [name, value] of Object.entries(response.headers)) res.setHeader(name, value);
+  if (response.file) return sendFile(res, { ...response, file: response.file });
   if (response.text === undefined && response.json === undefined) {
     res.statusCode = response.status;
     return void res.end();

@@ -12,6 +12,7 @@ import { Migration20261202000410ClinicalSchedule } from './Migration202612020004
 import { Migration20261202000420ClinicalSlots } from './Migration20261202000420ClinicalSlots.js';
 import { Migration20261202000500Labs } from './Migration20261202000500Labs.js';
 import { Migration20261202000600RecordsAndFacts } from './Migration20261202000600RecordsAndFacts.js';
+import { Migration20261202000700ExportJobs } from './Migration20261202000700ExportJobs.js';
 
 export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261201000000InitialSchema', class: Migration20261201000000InitialSchema },
@@ -26,4 +27,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261202000420ClinicalSlots', class: Migration20261202000420ClinicalSlots },
   { name: 'Migration20261202000500Labs', class: Migration20261202000500Labs },
   { name: 'Migration20261202000600RecordsAndFacts', class: Migration20261202000600RecordsAndFacts },
+  { name: 'Migration20261202000700ExportJobs', class: Migration20261202000700ExportJobs },
 ];

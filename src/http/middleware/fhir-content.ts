@@ -4,6 +4,8 @@ import type { NextFunction, Request, Response } from 'express';
 import { FhirError } from '../../fhir/outcome.js';
 
 const JSON_FORMATS = new Set(['json', 'application/json', 'application/fhir+json', 'application/json+fhir']);
+/** Bulk export files are NDJSON: a client may ask for them so. */
+const NDJSON = new Set(['application/fhir+ndjson', 'application/ndjson', 'ndjson']);
 const BODY_TYPES = [
   'application/fhir+json',
   'application/json',
@@ -14,7 +16,7 @@ const BODY_TYPES = [
 function acceptsJson(accept: string): boolean {
   return accept.split(',').some((range) => {
     const type = range.split(';')[0]!.trim().toLowerCase();
-    return type === '*/*' || type === 'application/*' || JSON_FORMATS.has(type) || type === '';
+    return type === '*/*' || type === 'application/*' || JSON_FORMATS.has(type) || NDJSON.has(type) || type === '';
   });
 }
 

@@ -174,7 +174,8 @@ describe('REST › Practitioner, PractitionerRole, SSN, $validate and metadata',
     const cs = (await call('GET', '/metadata')).body;
     expect(fhirSchemaErrors(cs)).to.deep.equal([]);
     const resources = cs.rest[0].resource as any[];
-    expect(resources.map((r) => r.type)).to.deep.equal(mappings.map((m) => m.resourceType));
+    // and Group, served by the Bulk Data module (src/bulk/groups.ts), not a mapping
+    expect(resources.map((r) => r.type)).to.deep.equal([...mappings.map((m) => m.resourceType), 'Group']);
     for (const mapping of mappings) {
       const r = resources.find((x) => x.type === mapping.resourceType);
       expect(r.interaction.map((i: any) => i.code)).to.deep.equal([...mapping.interactions]);
