@@ -4,7 +4,8 @@
 // replayed as a batch, so the good resources are written and each bad one is reported with its
 // file, line and OperationOutcome. `allOrNothing` runs everything in one database transaction
 // that any bad line rolls back. A resource with an id keeps it (update as create); one whose ids
-// the server assigns (an entry of a JSONB array, MedicationRequest) is created anew.
+// the server assigns (an entry of an array, or part of another row: Coverage) is created with a
+// POST, and a DiagnosticReport's `result` is left to its Observations.
 import fs from 'node:fs';
 import readline from 'node:readline';
 import type { Bundle, BundleEntry, FhirResource, OperationOutcome } from 'fhir/r4.js';
@@ -119,8 +120,26 @@ async function* readFile(file: string, progress: (bytes: number) => void): Async
   }
 }
 
+/**
+ * Types whose ids the server assigns: an entry of an array (MedicationRequest, Observation,
+ * AllergyIntolerance, Condition) gets a new one; part of another row (Coverage) that row's.
+ */
+const assignsIds = (mapping: ResourceMapping) =>
+  Boolean(mapping.source.entries || mapping.source.textEntries || mapping.source.partOfRow);
+
+/**
+ * Elements that list resources of the same row, which come back by their own import under new ids:
+ * a DiagnosticReport's `result` is its row's Observations, so it is left to them.
+ */
+const DERIVED_LISTS: Readonly<Record<string, string>> = { DiagnosticReport: 'result' };
+
 function entryOf(resource: FhirResource, mapping: ResourceMapping): BundleEntry {
-  const keepsId = resource.id && mapping.interactions.includes('update') && !mapping.source.entries;
+  const derived = DERIVED_LISTS[resource.resourceType];
+  if (derived && derived in resource) {
+    const { [derived]: _list, ...kept } = resource as unknown as Record<string, unknown>;
+    resource = kept as unknown as FhirResource;
+  }
+  const keepsId = resource.id && mapping.interactions.includes('update') && !assignsIds(mapping);
   if (keepsId) return { resource, request: { method: 'PUT', url: `${resource.resourceType}/${resource.id}` } };
   const { id: _id, ...rest } = resource;
   return { resource: rest as FhirResource, request: { method: 'POST', url: resource.resourceType } };
