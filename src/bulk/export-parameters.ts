@@ -107,9 +107,10 @@ export function exportParameters(
   for (const type of named)
     if (!permitted(byType.get(type)!))
       throw new FhirError('forbidden', 'FHIR-0403', `the access token's scopes do not allow exporting ${type}`);
+  // computed types (Slot: every doctor's planning horizon, worked out anew) only when _type names them
   const types = named.length
     ? [...new Set(named)]
-    : candidates.filter((m) => permitted(m)).map((m) => m.resourceType as string);
+    : candidates.filter((m) => permitted(m) && !m.source.appendOnly?.byId).map((m) => m.resourceType as string);
 
   const typeFilters: Record<string, string[]> = {};
   for (const filter of values(query, '_typeFilter')) {

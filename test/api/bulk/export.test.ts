@@ -248,7 +248,7 @@ describe('bulk › $export', function () {
   });
 });
 
-describe('bulk › $export files expire', function () {
+describe('bulk › $export files expire, computed types', function () {
   this.timeout(60000);
   let server: TestServer;
   before(async () => {
@@ -256,6 +256,18 @@ describe('bulk › $export files expire', function () {
     await seed(server.db.orm.em.fork(), { patients: 2, doctors: 1 });
   });
   after(() => server?.stop());
+
+  it('Slot, which is computed, is exported only when _type names it', async () => {
+    const everything = await exportAll(server, '/$export');
+    expect(everything.manifest.output.map((o: { type: string }) => o.type)).not.to.include('Slot');
+    const slots = await exportAll(server, '/$export?_type=Slot');
+    const { rows } = await server.sql.query<{ n: number }>(
+      'select count(*)::int as n from doctors d cross join lateral fhir_slot_horizon(d.id) s',
+    );
+    expect(rows[0]!.n).to.be.greaterThan(0);
+    expect(slots.files.Slot).to.have.length(rows[0]!.n);
+    expect(slots.files.Slot!.every((r: { resourceType: string }) => r.resourceType === 'Slot')).to.equal(true);
+  });
 
   it('after EXPORT_KEEP_SECONDS the status URL and the files are 404 and the folder is gone', async () => {
     const { status, manifest } = await exportAll(server, '/$export?_type=Patient');
