@@ -137,6 +137,33 @@ export async function exchange(
 
 export const PASSWORD = 'correct horse battery';
 
+/**
+ * A user's sign-in through a public client with PKCE, and the code exchanged: the token response
+ * (`access_token`, `scope`, `patient`, ...). Anything but a 200 is an error naming the answer.
+ */
+export async function publicClientToken(
+  server: TestServer,
+  o: { clientId: string; redirectUri: string; scope: string; user: { email: string } },
+): Promise<Record<string, any>> {
+  const { challenge, verifier } = pkce();
+  const url = await signIn(server, {
+    clientId: o.clientId,
+    redirectUri: o.redirectUri,
+    scope: o.scope,
+    email: o.user.email,
+    password: PASSWORD,
+    challenge,
+  });
+  const res = await exchange(server, {
+    code: url.searchParams.get('code')!,
+    code_verifier: verifier,
+    redirect_uri: o.redirectUri,
+    client_id: o.clientId,
+  });
+  if (res.status !== 200) throw new Error(`token exchange: ${res.status} ${res.text}`);
+  return res.body as Record<string, any>;
+}
+
 /** An admin backend client, for setting up data in a server with AUTH_MODE=smart. */
 export async function adminToken(server: TestServer): Promise<string> {
   const key = await backendKey('ES384');

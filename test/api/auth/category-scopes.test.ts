@@ -5,7 +5,7 @@
 import { expect } from 'chai';
 import { startTestServer, type TestServer } from '../../support/server.js';
 import { addClient, bearer } from '../../support/smart.js';
-import { adminToken, createUser, exchange, PASSWORD, pkce, signIn, type TestUser } from '../../support/smart-login.js';
+import { adminToken, createUser, publicClientToken, type TestUser } from '../../support/smart-login.js';
 import { order } from '../labs/lab-fixtures.js';
 
 const REDIRECT = 'http://127.0.0.1:9/callback';
@@ -64,24 +64,14 @@ describe('auth › category scopes of Observation and Condition', function () {
   after(() => server?.stop());
 
   async function token(scope: string): Promise<string> {
-    const { challenge, verifier } = pkce();
-    const url = await signIn(server, {
+    const granted = await publicClientToken(server, {
       clientId: 'app',
       redirectUri: REDIRECT,
       scope: `launch/patient ${scope}`,
-      email: alice.email,
-      password: PASSWORD,
-      challenge,
+      user: alice,
     });
-    const res = await exchange(server, {
-      code: url.searchParams.get('code')!,
-      code_verifier: verifier,
-      redirect_uri: REDIRECT,
-      client_id: 'app',
-    });
-    expect(res.status, res.text).to.equal(200);
-    expect(res.body.scope).to.include(scope);
-    return res.body.access_token;
+    expect(granted.scope).to.include(scope);
+    return granted.access_token;
   }
 
   const ids = async (bearerToken: string, path: string) => {

@@ -5,7 +5,15 @@
 import { expect } from 'chai';
 import { startTestServer, type TestServer } from '../../support/server.js';
 import { addClient, basic, bearer } from '../../support/smart.js';
-import { adminToken, createUser, exchange, PASSWORD, pkce, signIn, type TestUser } from '../../support/smart-login.js';
+import {
+  adminToken,
+  createUser,
+  exchange,
+  PASSWORD,
+  publicClientToken,
+  signIn,
+  type TestUser,
+} from '../../support/smart-login.js';
 
 const REDIRECT = 'http://127.0.0.1:9/callback';
 
@@ -53,23 +61,8 @@ describe('auth › confidential records only for staff (DocumentReference securi
   after(() => server?.stop());
 
   async function aliceToken(scope: string): Promise<string> {
-    const { challenge, verifier } = pkce();
-    const url = await signIn(server, {
-      clientId: 'app',
-      redirectUri: REDIRECT,
-      scope,
-      email: alice.email,
-      password: PASSWORD,
-      challenge,
-    });
-    const res = await exchange(server, {
-      code: url.searchParams.get('code')!,
-      code_verifier: verifier,
-      redirect_uri: REDIRECT,
-      client_id: 'app',
-    });
-    expect(res.status, res.text).to.equal(200);
-    return res.body.access_token;
+    return (await publicClientToken(server, { clientId: 'app', redirectUri: REDIRECT, scope, user: alice }))
+      .access_token;
   }
 
   async function doctorToken(scope: string, patient?: string): Promise<string> {

@@ -4,7 +4,7 @@
 import { expect } from 'chai';
 import { startTestServer, type TestServer } from '../../support/server.js';
 import { addClient, bearer } from '../../support/smart.js';
-import { adminToken, createUser, exchange, PASSWORD, pkce, signIn, type TestUser } from '../../support/smart-login.js';
+import { adminToken, createUser, publicClientToken, type TestUser } from '../../support/smart-login.js';
 
 const REDIRECT = 'http://127.0.0.1:9/callback';
 
@@ -56,23 +56,14 @@ describe('auth › a patient token cannot reach other patients through includes,
     appointments.bob.push(await book(admin, bob, '2029-03-01T10:00:00Z'));
     appointments.bob.push(await book(admin, bob, '2029-03-02T10:00:00Z'));
 
-    const { challenge, verifier } = pkce();
-    const url = await signIn(server, {
-      clientId: 'app',
-      redirectUri: REDIRECT,
-      scope: 'launch/patient patient/*.rs',
-      email: alice.email,
-      password: PASSWORD,
-      challenge,
-    });
-    const res = await exchange(server, {
-      code: url.searchParams.get('code')!,
-      code_verifier: verifier,
-      redirect_uri: REDIRECT,
-      client_id: 'app',
-    });
-    expect(res.status, res.text).to.equal(200);
-    token = res.body.access_token;
+    token = (
+      await publicClientToken(server, {
+        clientId: 'app',
+        redirectUri: REDIRECT,
+        scope: 'launch/patient patient/*.rs',
+        user: alice,
+      })
+    ).access_token;
   });
   after(() => server?.stop());
 
