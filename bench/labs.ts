@@ -1,5 +1,5 @@
 // The lab scenarios (issue 6): `npm run bench -- labs [--patients N] [--duration S] [--warmup S]
-// [--labs N] [--results N] [--connections N]`. PostgreSQL (BENCH_DATABASE_URL, database
+// [--labs N] [--results N] [--connections N] [--keep]`. PostgreSQL (BENCH_DATABASE_URL, database
 // fhir_bench_labs, dropped after), N seeded patients:
 //   - a lab's report transaction (one DiagnosticReport basedOn an open order + `--results`
 //     Observations by urn:uuid) at `--labs` concurrent labs: p50, p99 and reports per second;
@@ -14,7 +14,7 @@ import type autocannon from 'autocannon';
 import { freePort, projectRoot, spawnServer, waitForOk } from '../test/support/process.js';
 import { onCleanup, withCleanup } from './cleanup.js';
 import { runLoad, type LoadResult } from './load.js';
-import { dropDatabase, freshDatabase, query } from './postgres.js';
+import { databaseUrl, dropDatabase, freshDatabase, KEPT_DATABASE, query, seededPatients } from './postgres.js';
 import { startOurs, stop, type Running } from './processes.js';
 import { writeJson } from './report.js';
 import { runSeed } from './seed-runner.js';
@@ -108,6 +108,7 @@ export async function runLabsBench(args: string[]): Promise<void> {
       labs: { type: 'string', default: '8' },
       results: { type: 'string', default: '20' },
       connections: { type: 'string', default: '16' },
+      keep: { type: 'boolean', default: false },
     },
   });
   const options = {
@@ -127,15 +128,21 @@ export async function runLabsBench(args: string[]): Promise<void> {
   let transaction: LoadResult | undefined;
   const search: Partial<Record<'ours' | 'baseline', LoadResult>> = {};
   await withCleanup(async () => {
-    const url = await freshDatabase(DATABASE);
-    onCleanup(() => dropDatabase(DATABASE));
+    // --keep: the database the search scenarios keep, reused when it holds as many patients
+    const name = values.keep ? KEPT_DATABASE : DATABASE;
+    const kept = values.keep && (await seededPatients(name)) === options.patients;
+    const url = kept ? databaseUrl(name) : await freshDatabase(name);
+    if (!values.keep) onCleanup(() => dropDatabase(name));
     const env = { DATABASE_URL: url, DATA_DIR: path.join(os.tmpdir(), `fhir-bench-labs-${process.pid}`) };
     log('starting our server');
     const ours = await startOurs(env);
     onCleanup(() => stop(ours.proc));
-    log(`seeding ${options.patients} patients`);
-    const seeded = await runSeed(env, options.patients);
-    notes.push(`seeded ${seeded.rows} rows in ${(seeded.ms / 1000).toFixed(1)} s`);
+    if (kept) notes.push(`reused the kept database of ${options.patients} patients`);
+    else {
+      log(`seeding ${options.patients} patients`);
+      const seeded = await runSeed(env, options.patients);
+      notes.push(`seeded ${seeded.rows} rows in ${(seeded.ms / 1000).toFixed(1)} s`);
+    }
     const [labs] = await query<{ n: number }>(url, 'select count(*)::int as n from lab_tests');
     notes.push(`lab_tests rows after the seed: ${labs!.n}`);
 

@@ -42,3 +42,19 @@ export async function query<T extends pg.QueryResultRow>(url: string, sql: strin
     await client.end();
   }
 }
+
+/** The database `--keep` keeps seeded between runs; the search and labs scenarios share it. */
+export const KEPT_DATABASE = 'fhir_bench_search';
+
+/** Patients in database `name` on the benchmark server, undefined when there is no such database. */
+export async function seededPatients(name: string): Promise<number | undefined> {
+  const [found] = await query<{ n: number }>(
+    databaseUrl('postgres'),
+    `select count(*)::int as n from pg_database where datname = '${name.replace(/'/g, "''")}'`,
+  );
+  if (!found?.n) return undefined;
+  const [count] = await query<{ n: number }>(databaseUrl(name), 'select count(*)::int as n from patients').catch(() => [
+    undefined,
+  ]);
+  return count?.n;
+}

@@ -11,12 +11,12 @@ import type autocannon from 'autocannon';
 import { projectRoot, freePort, spawnServer, waitForOk } from '../test/support/process.js';
 import { onCleanup, withCleanup } from './cleanup.js';
 import { runLoad, type LoadResult } from './load.js';
-import { databaseUrl, dropDatabase, freshDatabase, query } from './postgres.js';
+import { databaseUrl, dropDatabase, freshDatabase, KEPT_DATABASE, query, seededPatients } from './postgres.js';
 import { startOurs, stop, type Running } from './processes.js';
 import { writeJson } from './report.js';
 import { runSeed } from './seed-runner.js';
 
-const DATABASE = 'fhir_bench_search';
+const DATABASE = KEPT_DATABASE;
 const NUMBER_SYSTEM = 'https://fhir-interop-server.dev/fhir/sid/patient-number';
 const log = (message: string) => console.error(`[bench search ${new Date().toISOString().slice(11, 19)}] ${message}`);
 
@@ -162,19 +162,6 @@ async function startSearchBaseline(databaseUrl: string): Promise<Running> {
   return { base, prefix: '', proc };
 }
 
-/** Patients in the kept benchmark database, undefined when there is none. */
-async function seededPatients(): Promise<number | undefined> {
-  const [found] = await query<{ n: number }>(
-    databaseUrl('postgres'),
-    `select count(*)::int as n from pg_database where datname = '${DATABASE}'`,
-  );
-  if (!found?.n) return undefined;
-  const [count] = await query<{ n: number }>(databaseUrl(DATABASE), 'select count(*)::int as n from patients').catch(
-    () => [undefined],
-  );
-  return count?.n;
-}
-
 async function samples(url: string): Promise<Samples> {
   const names = await query<{ v: string }>(
     url,
@@ -250,7 +237,7 @@ export async function runSearchBench(args: string[]): Promise<void> {
   ];
   await withCleanup(async () => {
     // --keep: the seeded database stays for the next run, which reuses it when it holds as many patients
-    const kept = values.keep ? await seededPatients() : undefined;
+    const kept = values.keep ? await seededPatients(DATABASE) : undefined;
     const url = kept === options.patients ? databaseUrl(DATABASE) : await freshDatabase(DATABASE);
     if (!values.keep) onCleanup(() => dropDatabase(DATABASE));
     const scratch = path.join(os.tmpdir(), `fhir-bench-search-${process.pid}`);
