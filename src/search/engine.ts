@@ -55,6 +55,32 @@ export interface CompiledQuery extends SqlCondition {
   keys: SortKey[];
 }
 
+/** The sort parameters a search over several types takes: columns of the resource heads. */
+const ACROSS_TYPES = new Set(['_id', '_lastUpdated']);
+
+/** A sort key as it comes back (PostgreSQL's text of a uuid or a timestamptz), comparable in JS. */
+function keyValue(text: string | null): number | string | null {
+  if (text === null) return null;
+  const instant = /^(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2}(?:\.\d+)?)([+-]\d{2})(?::?(\d{2}))?$/.exec(text);
+  return instant ? Date.parse(`${instant[1]}T${instant[2]}${instant[3]}:${instant[4] ?? '00'}`) : text;
+}
+
+/** The order of the page queries (orderBy) for rows of several types: the keys, then id and type. */
+function compareMatches(keys: readonly SortKey[], a: MatchRow, b: MatchRow): number {
+  for (let i = 0; i < keys.length; i++) {
+    const x = keyValue(a.keys[i] ?? null);
+    const y = keyValue(b.keys[i] ?? null);
+    if (x === y) continue;
+    if (x === null) return 1;
+    if (y === null) return -1;
+    const order = x < y ? -1 : 1;
+    return keys[i]!.descending ? -order : order;
+  }
+  const idA = `${a.id} ${a.resource_type}`;
+  const idB = `${b.id} ${b.resource_type}`;
+  return idA < idB ? -1 : idA > idB ? 1 : 0;
+}
+
 export class SearchEngine {
   private readonly cursors: CursorCodec;
 
@@ -166,9 +192,10 @@ export class SearchEngine {
       if (!warnings.includes(i)) warnings.push(i);
     let keys: SortKey[];
     try {
-      if (targets.length > 1 && result.sort.length)
-        throw new Unsupported('_sort: a search over several types is sorted by id only');
-      keys = targets.length === 1 ? sortKeys(targets[0]!, result.sort) : [];
+      // over several types only what every type has the same: _id and _lastUpdated (over the heads)
+      if (targets.length > 1 && result.sort.some((s) => !ACROSS_TYPES.has(s.name)))
+        throw new Unsupported('_sort: a search over several types sorts by _id and _lastUpdated only');
+      keys = sortKeys(targets[0]!, result.sort);
       const appendOnly = targets.length === 1 ? targets[0]!.source.appendOnly : undefined;
       // append-only rows (audit events) come newest first unless _sort says otherwise
       if (appendOnly && keys.length === 0)
@@ -184,8 +211,7 @@ export class SearchEngine {
       for (const f of filters)
         rows.push(...(await this.rows(em, this.pageQuery(f.mapping, f.where, keys, limit, cursor))));
       if (filters.length > 1) {
-        const key = (r: MatchRow) => `${r.id} ${r.resource_type}`;
-        rows.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+        rows.sort((a, b) => compareMatches(keys, a, b));
         if (cursor?.direction === 'prev') rows.reverse();
       }
       return rows.slice(0, limit);

@@ -174,6 +174,31 @@ describe('search › results, paging, includes and handling (search.html)', func
     ).to.equal(200);
   });
 
+  it('system search sorts by _lastUpdated and _id across types, page after page; other sorts are refused (strict)', async () => {
+    const types = '_type=Patient,Practitioner,PractitionerRole';
+    const everything = async (first: string) => {
+      const found: { key: string; lastUpdated: string }[] = [];
+      let page = await call('GET', first);
+      for (;;) {
+        expect(page.status, page.text).to.equal(200);
+        for (const e of matches(page.body))
+          found.push({ key: `${e.resource.resourceType}/${e.resource.id}`, lastUpdated: e.resource.meta.lastUpdated });
+        const next = link(page.body, 'next');
+        if (!next) return found;
+        page = await call('GET', relative(next));
+      }
+    };
+    const unsorted = await everything(`?${types}&_count=100`);
+    const sorted = await everything(`?${types}&_sort=-_lastUpdated,_id&_count=3`);
+    expect(sorted.map((f) => f.key).sort()).to.deep.equal(unsorted.map((f) => f.key).sort());
+    const instants = sorted.map((f) => Date.parse(f.lastUpdated));
+    expect(instants).to.deep.equal([...instants].sort((a, b) => b - a));
+    const oldest = await call('GET', `?${types}&_sort=_lastUpdated&_count=1`);
+    expect(matches(oldest.body)[0].resource.meta.lastUpdated).to.equal(sorted[sorted.length - 1]!.lastUpdated);
+    const strict = { headers: { prefer: 'handling=strict' } };
+    expect((await call('GET', `?${types}&_sort=name`, strict)).status).to.equal(400);
+  });
+
   it('lenient by default: an unknown parameter or modifier is ignored and reported in an outcome entry', async () => {
     const res = await call('GET', '/Patient?given=ana&unknown=1&family:sounds-like=x&_sort=telecom');
     expect(res.status).to.equal(200);
