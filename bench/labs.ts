@@ -14,7 +14,7 @@ import type autocannon from 'autocannon';
 import { freePort, projectRoot, spawnServer, waitForOk } from '../test/support/process.js';
 import { onCleanup, withCleanup } from './cleanup.js';
 import { runLoad, type LoadResult } from './load.js';
-import { databaseUrl, dropDatabase, freshDatabase, KEPT_DATABASE, query, seededPatients } from './postgres.js';
+import { benchDatabase, query } from './postgres.js';
 import { startOurs, stop, type Running } from './processes.js';
 import { writeJson } from './report.js';
 import { runSeed } from './seed-runner.js';
@@ -128,16 +128,12 @@ export async function runLabsBench(args: string[]): Promise<void> {
   let transaction: LoadResult | undefined;
   const search: Partial<Record<'ours' | 'baseline', LoadResult>> = {};
   await withCleanup(async () => {
-    // --keep: the database the search scenarios keep, reused when it holds as many patients
-    const name = values.keep ? KEPT_DATABASE : DATABASE;
-    const kept = values.keep && (await seededPatients(name)) === options.patients;
-    const url = kept ? databaseUrl(name) : await freshDatabase(name);
-    if (!values.keep) onCleanup(() => dropDatabase(name));
+    const { url, reused } = await benchDatabase(DATABASE, options.patients, values.keep);
     const env = { DATABASE_URL: url, DATA_DIR: path.join(os.tmpdir(), `fhir-bench-labs-${process.pid}`) };
     log('starting our server');
     const ours = await startOurs(env);
     onCleanup(() => stop(ours.proc));
-    if (kept) notes.push(`reused the kept database of ${options.patients} patients`);
+    if (reused) notes.push(`reused the kept database of ${options.patients} patients`);
     else {
       log(`seeding ${options.patients} patients`);
       const seeded = await runSeed(env, options.patients);

@@ -1,5 +1,6 @@
 // The PostgreSQL server the benchmarks run on (BENCH_DATABASE_URL): fresh databases, dropped after.
 import pg from 'pg';
+import { onCleanup } from './cleanup.js';
 
 export const benchServerUrl = process.env.BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 
@@ -57,4 +58,20 @@ export async function seededPatients(name: string): Promise<number | undefined> 
     undefined,
   ]);
   return count?.n;
+}
+
+/**
+ * The database a scenario runs on: with `keep`, the kept one (reused when it holds `patients`
+ * patients, else made anew and left for the next run); without, `name`, made anew and dropped after.
+ */
+export async function benchDatabase(
+  name: string,
+  patients: number,
+  keep: boolean,
+): Promise<{ url: string; reused: boolean }> {
+  const chosen = keep ? KEPT_DATABASE : name;
+  const reused = keep && (await seededPatients(chosen)) === patients;
+  const url = reused ? databaseUrl(chosen) : await freshDatabase(chosen);
+  if (!keep) onCleanup(() => dropDatabase(chosen));
+  return { url, reused };
 }

@@ -11,7 +11,7 @@ import type autocannon from 'autocannon';
 import { projectRoot, freePort, spawnServer, waitForOk } from '../test/support/process.js';
 import { onCleanup, withCleanup } from './cleanup.js';
 import { runLoad, type LoadResult } from './load.js';
-import { databaseUrl, dropDatabase, freshDatabase, KEPT_DATABASE, query, seededPatients } from './postgres.js';
+import { benchDatabase, KEPT_DATABASE, query } from './postgres.js';
 import { startOurs, stop, type Running } from './processes.js';
 import { writeJson } from './report.js';
 import { runSeed } from './seed-runner.js';
@@ -236,16 +236,13 @@ export async function runSearchBench(args: string[]): Promise<void> {
       .join(' ')}`,
   ];
   await withCleanup(async () => {
-    // --keep: the seeded database stays for the next run, which reuses it when it holds as many patients
-    const kept = values.keep ? await seededPatients(DATABASE) : undefined;
-    const url = kept === options.patients ? databaseUrl(DATABASE) : await freshDatabase(DATABASE);
-    if (!values.keep) onCleanup(() => dropDatabase(DATABASE));
+    const { url, reused } = await benchDatabase(DATABASE, options.patients, values.keep);
     const scratch = path.join(os.tmpdir(), `fhir-bench-search-${process.pid}`);
     const env = { DATABASE_URL: url, DATA_DIR: scratch };
     log('starting our server');
     const ours = await startOurs(env);
     onCleanup(() => stop(ours.proc));
-    if (kept === options.patients) notes.push(`reused the kept database of ${kept} patients`);
+    if (reused) notes.push(`reused the kept database of ${options.patients} patients`);
     else {
       log(`seeding ${options.patients} patients`);
       const seeded = await runSeed(env, options.patients);
