@@ -26,6 +26,8 @@ export const diagnosticReportMapping = defineMapping<DiagnosticReport>({
   resourceType: 'DiagnosticReport',
   profile: DIAGNOSTIC_REPORT_PROFILE,
   conformsTo: [US_CORE_DIAGNOSTIC_REPORT_LAB],
+  // result is the row's testResults entries: the Observations
+  rowLists: ['result'],
   interactions: READ_WRITE_INTERACTIONS,
   source: { table: 'lab_tests', from: 'lab_tests lt', id: 'lt.id' },
   compartment: { Patient: 'lt."patientId"' },

@@ -141,6 +141,11 @@ export interface ResourceMapping<R extends FhirResource = FhirResource> {
   profile: string;
   /** Published profiles the output also meets (US Core 3.1.1), declared beside ours. */
   conformsTo?: readonly string[];
+  /**
+   * Elements that list other resources of the same row (a DiagnosticReport's `result`): a bulk
+   * import leaves them out, as those resources come back by their own import under new ids.
+   */
+  rowLists?: readonly string[];
   interactions: readonly Interaction[];
   source: {
     /** The root table: its uuid is the resource id (D3). */

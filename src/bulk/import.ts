@@ -127,16 +127,10 @@ async function* readFile(file: string, progress: (bytes: number) => void): Async
 const assignsIds = (mapping: ResourceMapping) =>
   Boolean(mapping.source.entries || mapping.source.textEntries || mapping.source.partOfRow);
 
-/**
- * Elements that list resources of the same row, which come back by their own import under new ids:
- * a DiagnosticReport's `result` is its row's Observations, so it is left to them.
- */
-const DERIVED_LISTS: Readonly<Record<string, string>> = { DiagnosticReport: 'result' };
-
 function entryOf(resource: FhirResource, mapping: ResourceMapping): BundleEntry {
-  const derived = DERIVED_LISTS[resource.resourceType];
-  if (derived && derived in resource) {
-    const { [derived]: _list, ...kept } = resource as unknown as Record<string, unknown>;
+  if (mapping.rowLists?.some((name) => name in resource)) {
+    const kept = { ...resource } as Record<string, unknown>;
+    for (const name of mapping.rowLists) delete kept[name];
     resource = kept as unknown as FhirResource;
   }
   const keepsId = resource.id && mapping.interactions.includes('update') && !assignsIds(mapping);
