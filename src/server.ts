@@ -17,6 +17,7 @@ import { openDatabase, type Database } from './db/database.js';
 import { storeDatabaseSettings } from './db/database-settings.js';
 import { embeddedDataKey } from './db/data-key.js';
 import { fieldSecrets } from './db/field-encryption.js';
+import { preparedQuery } from './db/sql-session.js';
 import { buildCapabilityStatement } from './fhir/capability.js';
 import { mapContext } from './fhir/context.js';
 import { Repository } from './fhir/repository.js';
@@ -88,7 +89,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   let server: Server | undefined;
   let exportWorker: ExportWorker | undefined;
   let shuttingDown = false;
-  const audit = createAuditTrail((sql, params) => db.orm.em.getConnection().execute(sql, params), {
+  const audit = createAuditTrail((name, text, values) => preparedQuery(db.orm.em, name, text, values), {
     enabled: config.auditEnabled,
     onError: (error, rows) => logger.error({ err: error, rows }, 'audit rows could not be written; they stay queued'),
   });

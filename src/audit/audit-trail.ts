@@ -7,8 +7,8 @@
 // ipAddress, userAgent, success: false, errorMessage: 'invalid password' })`.
 import { AUDIT_COLUMNS, auditRow, type AuditEntry, type AuditRow } from './audit-entry.js';
 
-/** Runs one SQL statement with `?` placeholders (the ORM connection's execute). */
-export type ExecuteSql = (sql: string, params: unknown[]) => Promise<unknown>;
+/** Runs one SQL statement with `$n` parameters, prepared once per connection under `name`. */
+export type ExecuteSql = (name: string, text: string, values: unknown[]) => Promise<unknown>;
 
 export interface AuditTrail {
   readonly enabled: boolean;
@@ -29,30 +29,39 @@ export interface AuditTrailOptions {
   maxQueued?: number;
 }
 
-const TYPES: Record<(typeof AUDIT_COLUMNS)[number], string> = {
-  id: 'uuid',
-  userId: 'varchar(50)',
-  userEmail: 'varchar(255)',
-  action: 'varchar(50)',
-  entityType: 'varchar(100)',
-  entityId: 'uuid',
-  changes: 'jsonb',
-  ipAddress: 'varchar(45)',
-  userAgent: 'text',
-  description: 'text',
-  success: 'boolean',
-  errorMessage: 'text',
-  createdAt: 'timestamp',
+// The array type each column travels as; unnest() turns the arrays back into rows.
+const ARRAY_TYPES: Record<(typeof AUDIT_COLUMNS)[number], string> = {
+  id: 'uuid[]',
+  userId: 'text[]',
+  userEmail: 'text[]',
+  action: 'text[]',
+  entityType: 'text[]',
+  entityId: 'uuid[]',
+  changes: 'jsonb[]',
+  ipAddress: 'text[]',
+  userAgent: 'text[]',
+  description: 'text[]',
+  success: 'boolean[]',
+  errorMessage: 'text[]',
+  createdAt: 'timestamp[]',
 };
-const COLUMNS = AUDIT_COLUMNS.map((c) => `"${c}"`).join(', ');
-// One statement text for any batch size, its one parameter the rows as JSON: nothing to parse
-// and plan per batch beyond that, however many rows it carries.
-const INSERT = `insert into audit_logs (${COLUMNS}) select ${COLUMNS} from jsonb_to_recordset(?::jsonb)
-  as r(${AUDIT_COLUMNS.map((c) => `"${c}" ${TYPES[c]}`).join(', ')})`;
+const CHANGES = AUDIT_COLUMNS.indexOf('changes');
+// One prepared statement for any batch size: a parameter per column, each an array of the
+// batch's values, so a batch costs neither a parse nor a plan nor a JSON document to take apart.
+export const AUDIT_INSERT = {
+  name: 'fhir_audit_insert',
+  text: `insert into audit_logs (${AUDIT_COLUMNS.map((c) => `"${c}"`).join(', ')})
+    select * from unnest(${AUDIT_COLUMNS.map((c, i) => `$${i + 1}::${ARRAY_TYPES[c]}`).join(', ')})`,
+};
 
-export function insertStatement(rows: readonly AuditRow[]): { sql: string; params: unknown[] } {
-  const records = rows.map((row) => Object.fromEntries(AUDIT_COLUMNS.map((column, i) => [column, row[i]])));
-  return { sql: INSERT, params: [JSON.stringify(records)] };
+/** The statement's parameters for `rows`: one array per column. */
+export function insertValues(rows: readonly AuditRow[]): unknown[][] {
+  return AUDIT_COLUMNS.map((_, column) =>
+    rows.map((row) => {
+      const value = row[column];
+      return column === CHANGES && value !== null ? JSON.stringify(value) : value;
+    }),
+  );
 }
 
 export function createAuditTrail(execute: ExecuteSql, options: AuditTrailOptions = {}): AuditTrail {
@@ -65,9 +74,8 @@ export function createAuditTrail(execute: ExecuteSql, options: AuditTrailOptions
     while (queue.length > 0) {
       const batch = queue.slice(0, batchSize);
       queue = queue.slice(batch.length);
-      const { sql, params } = insertStatement(batch);
       try {
-        await execute(sql, params);
+        await execute(AUDIT_INSERT.name, AUDIT_INSERT.text, insertValues(batch));
       } catch (error) {
         queue = [...batch, ...queue].slice(-maxQueued);
         onError(error, batch.length);

@@ -4,8 +4,9 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { auditRow, type AuditEntry } from '../audit/audit-entry.js';
-import { createAuditTrail, insertStatement } from '../audit/audit-trail.js';
+import { AUDIT_INSERT, createAuditTrail, insertValues } from '../audit/audit-trail.js';
 import { openDatabaseForTool } from '../db/database.js';
+import { preparedQuery } from '../db/sql-session.js';
 import { checksumsOfEmbeddedBackup, dumpEmbedded, restoreEmbedded } from './embedded-backup.js';
 import {
   APPLICATION,
@@ -53,12 +54,6 @@ const backupEntry = (file: string, success: boolean, error?: unknown): AuditEntr
   ...(error ? { errorMessage: `500: ${(error as Error).message}` } : {}),
 });
 
-/** `?` placeholders (knex) → `$n` (PGlite). */
-const numbered = (sql: string) => {
-  let n = 0;
-  return sql.replace(/\?/g, () => `$${++n}`);
-};
-
 export async function takeBackup(
   target: BackupTarget,
   dir: string,
@@ -78,7 +73,7 @@ export async function takeBackup(
       const db = await openDatabaseForTool({ databaseUrl: target.databaseUrl, dataDir: target.dataDir, poolMax: 2 });
       try {
         tables = await dumpPostgres(db.orm, target.databaseUrl, partial);
-        const audit = createAuditTrail((sql, params) => db.orm.em.getConnection().execute(sql, params), {
+        const audit = createAuditTrail((name, text, values) => preparedQuery(db.orm.em, name, text, values), {
           enabled: target.auditEnabled,
         });
         audit.record(backupEntry(name, true));
@@ -90,8 +85,7 @@ export async function takeBackup(
       // the audit row goes in before the copy, so the backup holds its own record
       tables = await dumpEmbedded(target.dataDir, partial, async (db) => {
         if (!target.auditEnabled) return;
-        const { sql, params } = insertStatement([auditRow(backupEntry(name, true))]);
-        await db.query(numbered(sql), params);
+        await db.query(AUDIT_INSERT.text, insertValues([auditRow(backupEntry(name, true))]));
       });
     }
     fs.chmodSync(partial, 0o600);

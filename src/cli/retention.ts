@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { createAuditTrail } from '../audit/audit-trail.js';
 import { loadConfig } from '../config.js';
 import { openDatabaseForTool } from '../db/database.js';
+import { preparedQuery } from '../db/sql-session.js';
 import { retentionPeriods } from '../retention/periods.js';
 import { sqlOf, transactionOf } from '../retention/database-access.js';
 import { runRetention } from '../retention/run-retention.js';
@@ -29,7 +30,7 @@ await runCommand(async () => {
   const db = await openDatabaseForTool({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolMax: 1 });
   try {
     const em = db.orm.em.fork();
-    const audit = createAuditTrail((sql, params) => em.getConnection().execute(sql, params), {
+    const audit = createAuditTrail((name, text, values) => preparedQuery(em, name, text, values), {
       enabled: config.auditEnabled,
     });
     const dryRun = values['dry-run'];
