@@ -17,6 +17,9 @@ export const LOINC = 'http://loinc.org';
 export const CONFIDENTIALITY = 'http://terminology.hl7.org/CodeSystem/v3-Confidentiality';
 const CATEGORY = 'http://hl7.org/fhir/us/core/CodeSystem/us-core-documentreference-category';
 const TEXT_TYPE = 'text/plain; charset=utf-8';
+export const US_CORE_DOCUMENT_REFERENCE = 'http://hl7.org/fhir/us/core/StructureDefinition/us-core-documentreference';
+// US Core binds type (required) to LOINC document codes or this one: the record type no LOINC code names.
+const UNKNOWN_TYPE = { system: 'http://terminology.hl7.org/CodeSystem/v3-NullFlavor', code: 'UNK', display: 'unknown' };
 
 /** recordType → LOINC document code (null: no LOINC code fits; the record type system alone). */
 export const RECORD_TYPES: Readonly<Record<string, { code: string; display: string } | null>> = {
@@ -53,6 +56,7 @@ const confidential = `coalesce(mr."isConfidential", true)`;
 export const documentReferenceMapping = defineMapping<DocumentReference>({
   resourceType: 'DocumentReference',
   profile: DOCUMENT_REFERENCE_PROFILE,
+  conformsTo: [US_CORE_DOCUMENT_REFERENCE],
   interactions: READ_WRITE_INTERACTIONS,
   source: { table: 'medical_records', from: 'medical_records mr', id: 'mr.id', hardDelete: true },
   compartment: { Patient: 'mr."patientId"' },
@@ -150,7 +154,7 @@ export const documentReferenceMapping = defineMapping<DocumentReference>({
       status: 'current',
       type: {
         coding: [
-          ...(loinc ? [{ system: LOINC, code: loinc.code, display: loinc.display }] : []),
+          loinc ? { system: LOINC, code: loinc.code, display: loinc.display } : UNKNOWN_TYPE,
           { system: recordTypeSystem(ctx), code: type },
         ],
         text: type,

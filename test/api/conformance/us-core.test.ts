@@ -13,6 +13,7 @@ const US_CORE: [type: string, profile: string][] = [
   ['MedicationRequest', usCoreProfile('medicationrequest')],
   ['AllergyIntolerance', usCoreProfile('allergyintolerance')],
   ['Condition', usCoreProfile('condition')],
+  ['DocumentReference', usCoreProfile('documentreference')],
 ];
 
 describe('US Core 3.1.1 conformance of our output', function () {
@@ -50,6 +51,31 @@ describe('US Core 3.1.1 conformance of our output', function () {
       expect(checked, `seeded ${type} resources`).to.be.greaterThan(0);
       expect(failures.slice(0, 20)).to.deep.equal([]);
     });
+
+    if (type === 'DocumentReference')
+      // a required binding the validator does not check: LOINC document codes, or NullFlavor UNK
+      it('every DocumentReference.type has a LOINC document code or UNK, whatever recordType holds', async () => {
+        const patient = (await server.call('GET', '/Patient?_count=1')).body.entry[0].resource.id as string;
+        await server.sql.query(
+          `insert into medical_records ("patientId", "recordType", title, description)
+           values ($1, 'diagnosis', 'Diagnosis', 'Seen.'), ($1, 'telehealth', 'Video visit', 'Seen.')`,
+          [patient],
+        );
+        const page = await server.call('GET', `/DocumentReference?patient=${patient}&_count=200`);
+        const types = (
+          page.body.entry as { resource: { type: { coding: { system: string; code: string }[]; text: string } } }[]
+        ).map(({ resource }) => resource.type);
+        expect(types.map((t) => t.text)).to.include.members(['diagnosis', 'telehealth']);
+        for (const t of types) {
+          const bound = t.coding.filter(
+            (c) =>
+              c.system === 'http://loinc.org' ||
+              (c.system === 'http://terminology.hl7.org/CodeSystem/v3-NullFlavor' && c.code === 'UNK'),
+          );
+          expect(bound, JSON.stringify(t)).to.have.length(1);
+        }
+        expect(types.find((t) => t.text === 'diagnosis')!.coding[0]!.code).to.equal('UNK');
+      });
 
     it(`the CapabilityStatement declares ${profile} for ${type}`, async () => {
       const { body } = await server.call('GET', '/metadata');
