@@ -11,8 +11,7 @@ import { query } from './postgres.js';
 import { startOurs, stop } from './processes.js';
 import { copyQueryToFile } from './table-rows.js';
 
-export const mbPerSecond = (bytes: number, ms: number) =>
-  Math.round((bytes / 1024 / 1024 / (ms / 1000)) * 100) / 100;
+export const mbPerSecond = (bytes: number, ms: number) => Math.round((bytes / 1024 / 1024 / (ms / 1000)) * 100) / 100;
 export const perSecond = (n: number, ms: number) => Math.round((n / Math.max(ms, 1)) * 1000);
 
 /** Starts the process's VmHWM afresh at its current resident set (Linux clear_refs, as root); false if refused. */
@@ -155,7 +154,7 @@ export async function measureExport(
     const rssAtStartMb = rssMb(pid, 'VmRSS');
     let firstRunPeakRssMb: number | undefined;
     let peakReset = false;
-    for (const label of ['first (renders)', 'second (stored renderings)']) {
+    for (const label of [`first (renders ${unrenderedBefore} versions)`, 'second (stored renderings)']) {
       if (runs.length === 1) {
         firstRunPeakRssMb = rssMb(pid);
         peakReset = resetPeakRss(pid);

@@ -65,7 +65,9 @@ export async function measureImport(files: readonly string[], scratch: string, l
     const after = await tableCounts(url);
     const tables = writtenTables(before, after);
     const written = Object.fromEntries(tables.map((t) => [t, after[t]!]));
-    log(`import: ${summary.written} written in ${summary.ms} ms (${run.ms} ms with the CLI's start); rows ${JSON.stringify(written)}`);
+    log(
+      `import: ${summary.written} written in ${summary.ms} ms (${run.ms} ms with the CLI's start); rows ${JSON.stringify(written)}`,
+    );
 
     const dumps = path.join(scratch, 'copy-import');
     fs.mkdirSync(dumps, { recursive: true });
@@ -75,10 +77,18 @@ export async function measureImport(files: readonly string[], scratch: string, l
     const copied = await copyTablesIn(target, tables, dumps);
     const again = await tableCounts(target);
     for (const t of tables)
-      if (again[t] !== after[t]) throw new Error(`COPY FROM baseline: ${t} has ${again[t]} rows, the import wrote ${after[t]}`);
+      if (again[t] !== after[t])
+        throw new Error(`COPY FROM baseline: ${t} has ${again[t]} rows, the import wrote ${after[t]}`);
     fs.rmSync(dumps, { recursive: true, force: true });
-    log(`COPY FROM: ${Object.values(written).reduce((a, b) => a + b, 0)} rows, ${(bytes / 1048576).toFixed(1)} MB in ${copied.ms} ms`);
-    const baseline = { ms: copied.ms, bytes, resourcesPerSecond: perSecond(summary.written, copied.ms), tables: written };
+    log(
+      `COPY FROM: ${Object.values(written).reduce((a, b) => a + b, 0)} rows, ${(bytes / 1048576).toFixed(1)} MB in ${copied.ms} ms`,
+    );
+    const baseline = {
+      ms: copied.ms,
+      bytes,
+      resourcesPerSecond: perSecond(summary.written, copied.ms),
+      tables: written,
+    };
     const ours = {
       ...summary,
       wallMs: run.ms,

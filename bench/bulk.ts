@@ -54,7 +54,8 @@ export async function runBulkBench(args: string[], defaults: { only?: Part[]; re
   });
   const only = values.only ? values.only.split(',').map((p) => p.trim()) : (defaults.only ?? [...PARTS]);
   for (const part of only)
-    if (!(PARTS as readonly string[]).includes(part)) throw new Error(`--only: "${part}" is not one of ${PARTS.join(', ')}`);
+    if (!(PARTS as readonly string[]).includes(part))
+      throw new Error(`--only: "${part}" is not one of ${PARTS.join(', ')}`);
   const parts = new Set(only as Part[]);
   if (parts.has('import')) parts.add('export'); // the import loads what the export wrote
   const options = {
@@ -87,7 +88,8 @@ export async function runBulkBench(args: string[], defaults: { only?: Part[]; re
     if (parts.has('import')) {
       const imported = await measureImport(exported!.files, scratch, log);
       report.import = imported;
-      if (imported.ours.rejected) notes.push(`the import rejected ${imported.ours.rejected} resources: its figure is not comparable`);
+      if (imported.ours.rejected)
+        notes.push(`the import rejected ${imported.ours.rejected} resources: its figure is not comparable`);
     }
   });
   notes.push(`load average ${loadAverage()} at the end`);
@@ -95,7 +97,9 @@ export async function runBulkBench(args: string[], defaults: { only?: Part[]; re
   report.finishedAt = new Date().toISOString();
   const file = path.join(projectRoot, '.bench', defaults.report ?? 'bulk.json');
   writeJson(file, report);
-  console.log(`\n${table(report)}\n\n${notes.map((n) => `- ${n}`).join('\n')}\n\nwritten to ${path.relative(projectRoot, file)}`);
+  console.log(
+    `\n${table(report)}\n\n${notes.map((n) => `- ${n}`).join('\n')}\n\nwritten to ${path.relative(projectRoot, file)}`,
+  );
 }
 
 type Figures = { resourcesPerSecond: number; mbPerSecond?: number };
@@ -113,15 +117,40 @@ function table(report: Record<string, unknown>): string {
   const e = report.export as Omit<ExportFigures, 'files'> | undefined;
   if (e) {
     const first = e.runs[0]!;
-    row(`export, ${first.label}`, first, e.copy, first.resourcesPerSecond / e.copy.resourcesPerSecond, e.server.firstRunPeakRssMb);
-    row(`export, ${e.runs[1]!.label} vs COPY TO`, e.runs[1]!, e.copy, e.ratios.resourcesPerSecond, e.server.peakRssMb, e.ratios.mbPerSecond);
+    row(
+      `export, ${first.label}`,
+      first,
+      e.copy,
+      first.resourcesPerSecond / e.copy.resourcesPerSecond,
+      e.server.firstRunPeakRssMb,
+    );
+    row(
+      `export, ${e.runs[1]!.label} vs COPY TO`,
+      e.runs[1]!,
+      e.copy,
+      e.ratios.resourcesPerSecond,
+      e.server.peakRssMb,
+      e.ratios.mbPerSecond,
+    );
   }
   const g = report.ingest as Awaited<ReturnType<typeof measureIngest>> | undefined;
-  if (g) row(`ingest, Bundles of ${g.options.bundle} × ${g.options.clients} clients vs INSERT`, g.ours, g.baseline, g.ratio, g.ours.peakRssMb);
+  if (g)
+    row(
+      `ingest, Bundles of ${g.options.bundle} × ${g.options.clients} clients vs INSERT`,
+      g.ours,
+      g.baseline,
+      g.ratio,
+      g.ours.peakRssMb,
+    );
   const i = report.import as Awaited<ReturnType<typeof measureImport>> | undefined;
   if (i) {
     row('import (its own timing) vs COPY FROM', i.ours, i.baseline, i.ratio);
-    row('import (CLI wall time)', { resourcesPerSecond: i.ours.wallResourcesPerSecond }, i.baseline, i.ratioWithCliStart);
+    row(
+      'import (CLI wall time)',
+      { resourcesPerSecond: i.ours.wallResourcesPerSecond },
+      i.baseline,
+      i.ratioWithCliStart,
+    );
   }
   return lines.join('\n');
 }

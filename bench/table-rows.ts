@@ -74,7 +74,7 @@ function parentsFirst(tables: readonly string[], keys: readonly ForeignKey[]): s
  */
 async function truncateAll(client: pg.Client, tables: readonly string[], keys: readonly ForeignKey[]) {
   const all = new Set(tables);
-  for (let grew = true; grew; ) {
+  for (let grew = true; grew;) {
     grew = false;
     for (const k of keys)
       if (all.has(k.parent) && !all.has(k.child)) {
@@ -87,7 +87,8 @@ async function truncateAll(client: pg.Client, tables: readonly string[], keys: r
 
 /** The version triggers (fhir_track...) would make the side tables' rows a second time: off while loading. */
 async function userTriggers(client: pg.Client, tables: readonly string[], on: boolean) {
-  for (const table of tables) await client.query(`alter table ${ident(table)} ${on ? 'enable' : 'disable'} trigger user`);
+  for (const table of tables)
+    await client.query(`alter table ${ident(table)} ${on ? 'enable' : 'disable'} trigger user`);
 }
 
 export interface TableRows {
@@ -174,7 +175,10 @@ export async function copyTablesIn(url: string, tables: readonly string[], dir: 
     await userTriggers(client, tables, false);
     const started = performance.now();
     for (const table of parentsFirst(tables, keys))
-      await pipeline(fs.createReadStream(`${dir}/${table}.copy`), client.query(copyFrom(`copy ${ident(table)} from stdin`)));
+      await pipeline(
+        fs.createReadStream(`${dir}/${table}.copy`),
+        client.query(copyFrom(`copy ${ident(table)} from stdin`)),
+      );
     const ms = performance.now() - started;
     await userTriggers(client, tables, true);
     return { ms: Math.round(ms) };
@@ -182,7 +186,11 @@ export async function copyTablesIn(url: string, tables: readonly string[], dir: 
 }
 
 /** `COPY (<select>) TO STDOUT` streamed into `file`. */
-export async function copyQueryToFile(url: string, select: string, file: string): Promise<{ ms: number; bytes: number }> {
+export async function copyQueryToFile(
+  url: string,
+  select: string,
+  file: string,
+): Promise<{ ms: number; bytes: number }> {
   return withClient(url, async (client) => {
     const started = performance.now();
     await pipeline(client.query(copyTo(`copy (${select}) to stdout`)), fs.createWriteStream(file));
