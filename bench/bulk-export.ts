@@ -7,6 +7,7 @@ import { mappings } from '../mappings/index.js';
 import type { ResourceMapping } from '../mappings/types.js';
 import { appendOnlyColumns } from '../src/fhir/repository.js';
 import { resourcesOf } from '../src/search/compile.js';
+import { onCleanup } from './cleanup.js';
 import { query } from './postgres.js';
 import { startOurs, stop } from './processes.js';
 import { copyQueryToFile } from './table-rows.js';
@@ -148,6 +149,7 @@ export async function measureExport(
     EXPORT_POLL_MS: '100',
     AUDIT_ENABLED: 'false',
   });
+  onCleanup(() => stop(ours.proc));
   const runs: ExportRun[] = [];
   try {
     const pid = ours.proc.child.pid!;

@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { projectRoot } from '../test/support/process.js';
 import { perSecond } from './bulk-export.js';
+import { onCleanup } from './cleanup.js';
 import { dropDatabase, freshDatabase } from './postgres.js';
 import { copyTablesIn, copyTablesOut, tableCounts, writtenTables } from './table-rows.js';
 
@@ -25,6 +26,7 @@ function runCli(entry: string, args: string[], env: Record<string, string>) {
     let err = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-4000)));
+    onCleanup(() => void (child.exitCode === null && child.signalCode === null && child.kill('SIGKILL')));
     child.on('error', reject);
     child.on('exit', (code) => {
       const lines = out.split('\n').filter(Boolean);
@@ -50,6 +52,9 @@ interface ImportSummary {
 }
 
 export async function measureImport(files: readonly string[], scratch: string, log: (message: string) => void) {
+  // dropped when done; the cleanups cover an interrupted run (dropping again is harmless)
+  onCleanup(() => dropDatabase(DATABASE));
+  onCleanup(() => dropDatabase(COPY_DATABASE));
   try {
     const url = await migrated(DATABASE, scratch);
     const before = await tableCounts(url);

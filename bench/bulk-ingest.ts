@@ -3,6 +3,7 @@
 // server wrote (captured after the ingest, truncated, inserted again).
 import { perSecond, rssMb } from './bulk-export.js';
 import { patientBody } from './load.js';
+import { onCleanup } from './cleanup.js';
 import { dropDatabase, freshDatabase } from './postgres.js';
 import { startOurs, stop } from './processes.js';
 import { captureRows, insertRows, tableCounts, writtenTables } from './table-rows.js';
@@ -39,9 +40,12 @@ async function send(base: string, body: string, size: number): Promise<void> {
 }
 
 export async function measureIngest(options: IngestOptions, scratch: string, log: (message: string) => void) {
+  // dropped when done; the cleanups cover an interrupted run (dropping again is harmless)
+  onCleanup(() => dropDatabase(DATABASE));
   const url = await freshDatabase(DATABASE);
   try {
     const server = await startOurs({ DATABASE_URL: url, DATA_DIR: scratch });
+    onCleanup(() => stop(server.proc));
     const sizes: number[] = [];
     for (let left = options.resources; left > 0; left -= options.bundle) sizes.push(Math.min(left, options.bundle));
     const bodies = sizes.map(transaction);
