@@ -5,7 +5,9 @@
 //   auth            the cost of SMART authorization on reads; token endpoint throughput (bench/auth.ts)
 //   audit           Patient read with auditing on and off; backup and verified restore times (bench/audit.ts)
 //   labs            a lab's report transaction at 8 labs; reports with their results vs the same SQL (bench/labs.ts)
-//   export          a system $export against COPY TO STDOUT of the same renderings (bench/export.ts)
+//   bulk            issue 9's figures: $export vs COPY TO, transaction Bundles vs multi-row INSERT,
+//                   npm run import vs COPY FROM (bench/bulk.ts)
+//   export          the bulk scenario's export part alone (writes .bench/export.json)
 const scenarios: Record<string, () => Promise<(args: string[]) => Promise<void>>> = {
   rest: async () => (await import('./rest.js')).runRest,
   foundation: async () => (await import('./foundation.js')).runFoundation,
@@ -13,7 +15,11 @@ const scenarios: Record<string, () => Promise<(args: string[]) => Promise<void>>
   auth: async () => (await import('./auth.js')).runAuth,
   audit: async () => (await import('./audit.js')).runAudit,
   labs: async () => (await import('./labs.js')).runLabsBench,
-  export: async () => (await import('./export.js')).runExportBench,
+  bulk: async () => (await import('./bulk.js')).runBulkBench,
+  export: async () => {
+    const { runBulkBench } = await import('./bulk.js');
+    return (args) => runBulkBench(args, { only: ['export'], report: 'export.json' });
+  },
 };
 
 const argv = process.argv.slice(2);
