@@ -5,8 +5,8 @@
 // Observation's effectiveDateTime; a kind whose column is null has no Observation (a deleted version).
 import { Migration } from '@mikro-orm/migrations';
 
-/** The SQL over patients p that is true while a kind (v.kind) has a value. */
-export const VITAL_PRESENT = `case v.kind
+// true while the kind v.kind of the patient p has a value
+const VITAL_PRESENT = `case v.kind
     when 'blood-type' then p."bloodType" is not null
     when 'height' then p.height is not null
     when 'weight' then p.weight is not null
