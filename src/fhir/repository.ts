@@ -4,7 +4,14 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { FhirResource } from 'fhir/r4.js';
-import { sourceFor, type JsonRow, type MapContext, type ResourceMapping, type Snapshot, type WritePlan } from '../../mappings/types.js';
+import {
+  sourceFor,
+  type JsonRow,
+  type MapContext,
+  type ResourceMapping,
+  type Snapshot,
+  type WritePlan,
+} from '../../mappings/types.js';
 import { assertColumnShapes } from '../db/jsonb/column-shapes.js';
 import { JsonbShapeError } from '../db/jsonb/validate.js';
 import { numbered } from '../db/raw-query.js';

@@ -24,7 +24,13 @@ export async function validateOperation(ctx: InteractionContext, id?: string): P
     resourceType: 'OperationOutcome',
     issue: issues.length
       ? issues
-      : [{ severity: 'information', code: 'informational', diagnostics: `valid against ${profileOf(resource, mapping)}` }],
+      : [
+          {
+            severity: 'information',
+            code: 'informational',
+            diagnostics: `valid against ${profileOf(resource, mapping)}`,
+          },
+        ],
   };
   return { status: 200, json: outcome };
 }
