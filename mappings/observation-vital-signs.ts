@@ -128,10 +128,29 @@ function plan(kind: VitalKind, resource: Observation, existing: Snapshot | undef
       diagnostics: `the ${VITAL_SIGNS[kind].display.toLowerCase()} is of the category ${expected}`,
     });
   const root = columnValue(kind, resource, problems);
+  // the time of the value: the one sent (a measurement taken earlier, an import), else the write's
+  const effective = resource.effectiveDateTime ?? resource.effectiveInstant;
+  if (effective !== undefined && !/T.*(Z|[+-]\d{2}:\d{2})$/.test(effective))
+    problems.push({ expression: 'Observation.effective[x]', diagnostics: 'effective needs a time with a time zone' });
+  if (resource.effectivePeriod || resource.effectiveTiming)
+    problems.push({
+      expression: 'Observation.effective[x]',
+      diagnostics: 'a vital sign of patients has one time (effectiveDateTime)',
+    });
   return {
     root,
     problems,
     references,
+    ...(effective !== undefined && subject?.type === 'Patient'
+      ? {
+          after: [
+            {
+              sql: 'update fhir_vital_signs set changed_at = ?::timestamptz where patient_id = ?::uuid and kind = ?',
+              params: [effective, subject.id, kind],
+            },
+          ],
+        }
+      : {}),
     ...(!existing && subject?.type === 'Patient'
       ? { addTo: { rowId: subject.id, id: vitalSignId(subject.id, kind) } }
       : {}),

@@ -52,7 +52,8 @@ const VITAL_LEG = `select v.id, p.id as patient_id, null::uuid as lab_test_id,
     (case v.kind when 'height' then p.height::numeric when 'weight' then p.weight::numeric
       when 'bmi' then round((p.weight / ((p.height / 100) ^ 2))::numeric, 1) end)::numeric as value,
     ${byKind((k) => (VITAL_SIGNS[k].unit ? quote(VITAL_SIGNS[k].unit!) : 'null'), 'text')} as unit,
-    'final'::text as status, v.changed_at at time zone 'UTC' as effective
+    'final'::text as status, (case when v.kind = 'bmi' then (select max(w.changed_at) from fhir_vital_signs w
+      where w.patient_id = v.patient_id and w.kind in ('height', 'weight')) else v.changed_at end) at time zone 'UTC' as effective
   from fhir_vital_signs v join patients p on p.id = v.patient_id
   where case v.kind when 'blood-type' then p."bloodType" is not null when 'height' then p.height is not null
     when 'weight' then p.weight is not null when 'bmi' then p.height > 0 and p.weight is not null else false end`;

@@ -111,6 +111,8 @@ export interface WritePlan {
    * order): the row's columns are updated and the resource takes the row's id.
    */
   into?: { rowId: string };
+  /** Statements run in the write's transaction once the rows are written (a vital sign's effective time). */
+  after?: SqlCondition[];
   /** Resources the row points at: each must exist and not be deleted, else 422 naming the element. */
   references?: { expression: string; type: ResourceType; id: string }[];
 }

@@ -375,6 +375,7 @@ export class Repository {
         if (!assignNumber || attempt >= 5) throw FhirError.conflict('could not assign a free business number; retry');
       }
     }
+    for (const statement of plan.after ?? []) await sql.query(numbered(statement.sql), statement.params);
     await this.afterWrite?.(sql, mapping, id, !existing);
     const [written] = await sql.query<WrittenRow>(WRITTEN_SQL, [type, id], 'fhir_written');
     // The head cannot move again in this transaction: the triggers keep one version per transaction.

@@ -1,8 +1,9 @@
 // Versions (D5) of the vital signs held on patients, served as Observations beside the lab results
 // (docs/observation-vital-signs.md): blood type (bloodType), body height (height), body weight
 // (weight) and BMI (derived from both). fhir_vital_signs gives each patient and kind a stable id
-// (fhir_vital_sign_id) and the time the server saw that column change, which is the
-// Observation's effectiveDateTime; a kind whose column is null has no Observation (a deleted version).
+// (fhir_vital_sign_id) and the time the server saw that column change, or the time a FHIR write
+// gave, which is the Observation's effectiveDateTime (the BMI's: the later of the height's and the
+// weight's); a kind whose column is null has no Observation (a deleted version).
 import { Migration } from '@mikro-orm/migrations';
 
 // true while the kind v.kind of the patient p has a value
@@ -12,6 +13,10 @@ const VITAL_PRESENT = `case v.kind
     when 'weight' then p.weight is not null
     when 'bmi' then p.height > 0 and p.weight is not null
     else false end`;
+
+/** The effective time of the vital sign v (timestamptz). */
+const VITAL_TIME = `case when v.kind = 'bmi' then (select max(w.changed_at) from fhir_vital_signs w
+    where w.patient_id = v.patient_id and w.kind in ('height', 'weight')) else v.changed_at end`;
 
 const RESULTS = `case when jsonb_typeof(t."testResults") = 'array' then t."testResults" else '[]'::jsonb end`;
 
@@ -48,7 +53,7 @@ export class Migration20261203000100VitalSigns extends Migration {
       language sql stable as $$
         select coalesce((${LAB_SNAPSHOT}),
           (select jsonb_build_object(
-                    'vital', jsonb_build_object('kind', v.kind, 'changed_at', v.changed_at at time zone 'UTC'),
+                    'vital', jsonb_build_object('kind', v.kind, 'changed_at', (${VITAL_TIME}) at time zone 'UTC'),
                     'patients', jsonb_build_object('id', p.id, 'deletedAt', p."deletedAt")
                       || case v.kind
                            when 'blood-type' then jsonb_build_object('bloodType', p."bloodType")
@@ -87,8 +92,7 @@ export class Migration20261203000100VitalSigns extends Migration {
             moved := array_remove(array[
               case when OLD."bloodType" is distinct from NEW."bloodType" then 'blood-type' end,
               case when OLD.height is distinct from NEW.height then 'height' end,
-              case when OLD.weight is distinct from NEW.weight then 'weight' end,
-              case when (OLD.height, OLD.weight) is distinct from (NEW.height, NEW.weight) then 'bmi' end], null);
+              case when OLD.weight is distinct from NEW.weight then 'weight' end], null);
             update fhir_vital_signs set changed_at = now() where patient_id = NEW.id and kind = any(moved);
           end if;
         end if;
@@ -98,6 +102,14 @@ export class Migration20261203000100VitalSigns extends Migration {
     this.addSql(
       `create trigger "fhir_track_vital_signs" after insert or update or delete on "patients" for each row execute function fhir_track_vital_signs();`,
     );
+    // A FHIR write that gives the time of its value sets changed_at itself: the kind and the BMI follow.
+    this.addSql(`create or replace function fhir_track_vital_sign_times() returns trigger language plpgsql as $$
+      begin
+        perform fhir_bump('Observation', v.id) from fhir_vital_signs v where v.patient_id = NEW.patient_id;
+        return null;
+      end $$;`);
+    this.addSql(`create trigger "fhir_track" after update of "changed_at" on "fhir_vital_signs" for each row
+      when (OLD.changed_at is distinct from NEW.changed_at) execute function fhir_track_vital_sign_times();`);
 
     // Rows that exist before this migration: last changed, as far as anyone knows, when the row was.
     this.addSql(`insert into fhir_vital_signs (id, patient_id, kind, changed_at)
@@ -114,6 +126,8 @@ export class Migration20261203000100VitalSigns extends Migration {
   override async down(): Promise<void> {
     this.addSql(`drop trigger if exists "fhir_track_vital_signs" on "patients";`);
     this.addSql(`drop function if exists fhir_track_vital_signs();`);
+    this.addSql(`drop trigger if exists "fhir_track" on "fhir_vital_signs";`);
+    this.addSql(`drop function if exists fhir_track_vital_sign_times();`);
     for (const table of ['fhir_overflow', 'fhir_resource_versions', 'fhir_resources'])
       this.addSql(
         `delete from "${table}" where resource_type = 'Observation' and id in (select id from fhir_vital_signs);`,

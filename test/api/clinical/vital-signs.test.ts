@@ -311,11 +311,14 @@ describe('Observation ⇄ patients vital signs (blood type, height, weight, BMI)
       const again = await server.call('POST', '/Observation', { body: quantity(id, 'height', 173, 'cm') });
       expect(again.status, again.text).to.equal(409);
       expect((await columns(id)).height).to.equal(172.4);
-      // the weight completes the BMI, which appears by itself
-      expect((await server.call('POST', '/Observation', { body: quantity(id, 'weight', 80, 'kg') })).status).to.equal(
-        201,
-      );
-      expect((await read(vitalId(id, 'bmi'))).valueQuantity.value).to.equal(26.9);
+      expect(created.body.effectiveDateTime).to.equal('2026-03-01T10:00:00Z');
+      // the weight completes the BMI, which appears by itself, at the later of the two times
+      const weight = quantity(id, 'weight', 80, 'kg', { effectiveDateTime: '2026-03-02T08:30:00+01:00' });
+      expect((await server.call('POST', '/Observation', { body: weight })).status).to.equal(201);
+      const bmi = await read(vitalId(id, 'bmi'));
+      expect(bmi.valueQuantity.value).to.equal(26.9);
+      expect(bmi.effectiveDateTime).to.equal('2026-03-02T07:30:00Z');
+      expect((await server.call('GET', `/Observation?patient=${id}&date=2026-03-02`)).body.entry).to.have.length(2);
     });
 
     it('PUT changes the column (a new version); a put back of the same is no new version; what no column holds is kept', async () => {
