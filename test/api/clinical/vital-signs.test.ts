@@ -432,6 +432,28 @@ describe('Observation ⇄ patients vital signs (blood type, height, weight, BMI)
       expect((await columns(id)).height).to.equal(null);
     });
 
+    it('a time without a zone, or a period → 422 naming Observation.effective[x]', async () => {
+      const id = await patient();
+      await refused(
+        'POST',
+        '/Observation',
+        quantity(id, 'height', 170, 'cm', { effectiveDateTime: '2026-03-01T10:00:00' }),
+        422,
+        'Observation.effective[x]',
+      );
+      await refused(
+        'POST',
+        '/Observation',
+        quantity(id, 'height', 170, 'cm', {
+          effectiveDateTime: undefined,
+          effectivePeriod: { start: '2026-03-01T10:00:00Z' },
+        }),
+        422,
+        'Observation.effective[x]',
+      );
+      expect((await columns(id)).height).to.equal(null);
+    });
+
     it('a blood type outside the eight → 422 naming Observation.valueCodeableConcept', async () => {
       const id = await patient();
       await refused('POST', '/Observation', bloodType(id, { text: 'C+' }), 422, 'Observation.valueCodeableConcept');
