@@ -396,7 +396,7 @@ describe('Observation ⇄ patients vital signs (blood type, height, weight, BMI)
       const res = await server.call(method, path, body === undefined ? {} : { body });
       expect(res.status, res.text).to.equal(status);
       expect(res.body.resourceType).to.equal('OperationOutcome');
-      expect(JSON.stringify(res.body.issue)).to.include(expression);
+      expect(JSON.stringify(res.body.issue), res.text).to.include(expression);
     };
 
     it('a height in another UCUM unit → 422 naming Observation.valueQuantity.code (no conversion)', async () => {
@@ -432,12 +432,19 @@ describe('Observation ⇄ patients vital signs (blood type, height, weight, BMI)
       expect((await columns(id)).height).to.equal(null);
     });
 
-    it('a time without a zone, or a period → 422 naming Observation.effective[x]', async () => {
+    it('a time without a zone, a date alone or a period → 422 naming the effective element', async () => {
       const id = await patient();
       await refused(
         'POST',
         '/Observation',
         quantity(id, 'height', 170, 'cm', { effectiveDateTime: '2026-03-01T10:00:00' }),
+        422,
+        'Observation.effectiveDateTime',
+      );
+      await refused(
+        'POST',
+        '/Observation',
+        quantity(id, 'height', 170, 'cm', { effectiveDateTime: '2026-03-01' }),
         422,
         'Observation.effective[x]',
       );
