@@ -104,12 +104,15 @@ export interface WritePlan {
   problems: WriteProblem[];
   /** Entry mappings: the entry itself, and on create the row to add it to (else a new row is made). */
   entry?: Record<string, unknown>;
-  addTo?: { rowId: string };
+  /** `id`: the new resource's id when it is not the row's (a vital sign of patients: fhir_vital_sign_id). */
+  addTo?: { rowId: string; id?: string };
   /**
    * Create only, for a resource that stands for part of an existing row (a lab's report on its
    * order): the row's columns are updated and the resource takes the row's id.
    */
   into?: { rowId: string };
+  /** Statements run in the write's transaction once the rows are written (a vital sign's effective time). */
+  after?: SqlCondition[];
   /** Resources the row points at: each must exist and not be deleted, else 422 naming the element. */
   references?: { expression: string; type: ResourceType; id: string }[];
 }
@@ -214,6 +217,28 @@ export interface ResourceMapping<R extends FhirResource = FhirResource> {
   createDefaults?(ctx: MapContext): { root?: ColumnValues; parent?: ColumnValues };
   /** Column values that mark a row deleted (soft delete, D1 columns). */
   softDelete: { root?: ColumnValues; parent?: ColumnValues };
+  /**
+   * Further sources of the same type (Observation: the vital signs of patients beside the lab
+   * results), each a mapping of its own rows whose search rows `source.from` already unions; the
+   * CapabilityStatement lists their profiles. Not registered on their own.
+   */
+  sources?: readonly ResourceMapping<R>[];
+  /**
+   * The source holding a resource, by its snapshot when it exists, else by its content (a create);
+   * undefined: this mapping itself. Writes, deletes, renderings and validation go through it.
+   */
+  sourceOf?(snapshot: Snapshot | undefined, resource?: R): ResourceMapping<R> | undefined;
+  /** A source whose resources are derived (BMI): a create, update or delete is refused (422) with this problem. */
+  readOnly?: WriteProblem;
+}
+
+/** The mapping of the source that holds a resource (ResourceMapping.sourceOf), else the mapping itself. */
+export function sourceFor<R extends FhirResource>(
+  mapping: ResourceMapping<R>,
+  snapshot: Snapshot | undefined,
+  resource?: R,
+): ResourceMapping<R> {
+  return mapping.sourceOf?.(snapshot, resource) ?? mapping;
 }
 
 export const defineMapping = <R extends FhirResource>(mapping: ResourceMapping<R>): ResourceMapping<R> => mapping;

@@ -9,6 +9,7 @@ export const V2_0074 = 'http://terminology.hl7.org/CodeSystem/v2-0074';
 export const OBSERVATION_CATEGORY = 'http://terminology.hl7.org/CodeSystem/observation-category';
 export const INTERPRETATION = 'http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation';
 export const SNOMED = 'http://snomed.info/sct';
+export const US_CORE_OBSERVATION_LAB = 'http://hl7.org/fhir/us/core/StructureDefinition/us-core-observation-lab';
 
 export const LAB_REPORT_CATEGORY: CodeableConcept = {
   coding: [{ system: V2_0074, code: 'LAB', display: 'Laboratory' }],

@@ -241,7 +241,11 @@ export async function importFiles(
         );
         continue;
       }
-      if (!mapping.interactions.includes('create') && !mapping.interactions.includes('update')) {
+      // read-only types, and derived resources of a writable type (BMI, from height and weight)
+      if (
+        (!mapping.interactions.includes('create') && !mapping.interactions.includes('update')) ||
+        mapping.sourceOf?.(undefined, resource)?.readOnly
+      ) {
         result.skipped[resource.resourceType] = (result.skipped[resource.resourceType] ?? 0) + 1;
         continue;
       }

@@ -35,7 +35,11 @@ function restResource(
   const resource: CapabilityStatementRestResource = {
     type: mapping.resourceType,
     profile: mapping.profile,
-    supportedProfile: [mapping.profile, ...(mapping.conformsTo ?? [])],
+    supportedProfile: [
+      ...new Set(
+        [mapping, ...(mapping.sources ?? [])].flatMap((source) => [source.profile, ...(source.conformsTo ?? [])]),
+      ),
+    ],
     ...(mapping.confidential
       ? {
           documentation:

@@ -1,7 +1,7 @@
 // A version's resource as JSON text (D13): the mapping's rendering of its rows, the kept overflow
 // merged back (D4), id and meta first.
 import type { FhirResource } from 'fhir/r4.js';
-import type { MapContext, ResourceMapping, Snapshot } from '../../mappings/types.js';
+import { sourceFor, type MapContext, type ResourceMapping, type Snapshot } from '../../mappings/types.js';
 import { mergeOverflow } from './overflow.js';
 
 export interface VersionMeta {
@@ -16,15 +16,16 @@ export function renderResource(
   meta: VersionMeta,
   ctx: MapContext,
 ): FhirResource {
-  const columns = mapping.read(snapshot, ctx);
-  const { resourceType, ...body } = mergeOverflow(columns, snapshot.overflow, mapping.slots) as Record<string, unknown>;
+  const source = sourceFor(mapping, snapshot);
+  const columns = source.read(snapshot, ctx);
+  const { resourceType, ...body } = mergeOverflow(columns, snapshot.overflow, source.slots) as Record<string, unknown>;
   return {
     resourceType,
     id: meta.id,
     meta: {
       versionId: String(meta.versionId),
       lastUpdated: meta.lastUpdated.toISOString(),
-      profile: [mapping.profile],
+      profile: [source.profile],
     },
     ...body,
   } as FhirResource;

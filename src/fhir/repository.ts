@@ -4,7 +4,14 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { FhirResource } from 'fhir/r4.js';
-import type { JsonRow, MapContext, ResourceMapping, Snapshot, WritePlan } from '../../mappings/types.js';
+import {
+  sourceFor,
+  type JsonRow,
+  type MapContext,
+  type ResourceMapping,
+  type Snapshot,
+  type WritePlan,
+} from '../../mappings/types.js';
 import { assertColumnShapes } from '../db/jsonb/column-shapes.js';
 import { JsonbShapeError } from '../db/jsonb/validate.js';
 import { numbered } from '../db/raw-query.js';
@@ -208,23 +215,26 @@ export class Repository {
       const { current, existing } = locked;
       check(current);
       if (current.deleted || !existing) return current;
-      if (mapping.source.entries) await this.removeEntry(sql, mapping, existing);
-      else if (mapping.source.hardDelete) await deleteRow(sql, mapping, id);
-      else if (mapping.source.textEntries) await deleteTextEntry(sql, mapping, existing, checkShapes);
-      else await this.softDelete(sql, mapping, id, existing);
+      const source = sourceFor(mapping, existing);
+      if (source.readOnly) throw FhirError.unprocessable([source.readOnly]);
+      if (source.source.entries) await this.removeEntry(sql, source, existing);
+      else if (source.source.hardDelete) await deleteRow(sql, source, id);
+      else if (source.source.textEntries) await deleteTextEntry(sql, source, existing, checkShapes);
+      else await this.softDelete(sql, source, id, existing);
       return this.current(mapping, id, sql);
     });
   }
 
-  /** The D1 deleted-marker columns set; the rows stay. */
+  /** The D1 deleted-marker columns set; the rows stay. Part of a row: that row's columns, by its id. */
   private async softDelete(sql: SqlSession, mapping: ResourceMapping, id: string, existing: Snapshot): Promise<void> {
     const now = new Date().toISOString();
     const stamp = (values: Record<string, unknown> | undefined) =>
       Object.fromEntries(Object.entries(values ?? {}).map(([k, v]) => [k, v === 'now' ? now : v]));
-    const { parent } = mapping.source;
+    const { parent, partOfRow, table } = mapping.source;
     const root = stamp(mapping.softDelete.root);
     const parentValues = parent && mapping.softDelete.parent ? stamp(mapping.softDelete.parent) : undefined;
-    await updateRows(sql, mapping, id, existing, root, parentValues, null);
+    const rowId = partOfRow ? String(existing[table]?.id ?? id) : id;
+    await updateRows(sql, mapping, rowId, existing, root, parentValues, null);
   }
 
   /** An entry of a JSONB array (source.entries) is deleted by taking it out of its row's array. */
@@ -282,20 +292,23 @@ export class Repository {
     /** The client chose the id (update as create). */
     placed = false,
   ): Promise<StoredVersion> {
-    if (!mapping.write) throw FhirError.methodNotAllowed(`${mapping.resourceType} is read-only`, ['GET']);
+    // `mapping` is the registered one (access checks, versions); `source` holds the resource's rows
+    const source = sourceFor(mapping, existing, resource);
+    if (source.readOnly) throw FhirError.unprocessable([source.readOnly]);
+    if (!source.write) throw FhirError.methodNotAllowed(`${mapping.resourceType} is read-only`, ['GET']);
     const found: Record<string, JsonRow[]> = {};
-    for (const [name, query] of Object.entries(mapping.lookups?.(resource as never, this.ctx) ?? {}))
+    for (const [name, query] of Object.entries(source.lookups?.(resource as never, this.ctx) ?? {}))
       found[name] = await sql.query<JsonRow>(numbered(query.sql), query.params);
-    const plan = mapping.write(resource as never, this.ctx, existing, found);
+    const plan = source.write(resource as never, this.ctx, existing, found);
     let id = resourceId;
     if (plan.problems.length > 0) throw FhirError.unprocessable(plan.problems);
     await checkReferences(sql, plan);
-    for (const check of mapping.conflicts?.(plan, id, existing) ?? []) {
+    for (const check of source.conflicts?.(plan, id, existing) ?? []) {
       await sql.query(numbered(check.lock.sql), check.lock.params);
       const conflicting = await sql.query(numbered(check.conflict.sql), check.conflict.params);
       if (conflicting.length > 0) throw FhirError.conflict(check.diagnostics, [check.expression]);
     }
-    const { table, parent, numbering } = mapping.source;
+    const { table, parent, numbering } = source.source;
     const hashes = plan.hashes
       ?.filter(({ value }) => value !== undefined || existing)
       .map(({ system, value }) => ({
@@ -304,12 +317,12 @@ export class Repository {
       }));
     const type = mapping.resourceType;
     const hashText = hashes?.length ? JSON.stringify(hashes) : null;
-    if (mapping.source.entries) {
-      id = await this.writeEntry(sql, mapping, plan, existing);
-    } else if (mapping.source.textEntries) {
-      id = await writeTextEntry(sql, mapping, plan, existing, id, checkShapes);
-    } else if (mapping.source.partOfRow) {
-      id = await writePartOfRow(sql, mapping, plan, existing, id, checkShapes);
+    if (source.source.entries) {
+      id = await this.writeEntry(sql, source, plan, existing);
+    } else if (source.source.textEntries) {
+      id = await writeTextEntry(sql, source, plan, existing, id, checkShapes);
+    } else if (source.source.partOfRow) {
+      id = await writePartOfRow(sql, source, plan, existing, id, checkShapes);
     } else if (!existing && plan.into) {
       // a create that fills part of an existing row: the resource is that row's (its id and versions)
       if (placed && plan.into.rowId !== id)
@@ -323,7 +336,7 @@ export class Repository {
       checkShapes(table, plan.root);
       await updateRows(sql, mapping, id, {}, plan.root, undefined, hashText);
     } else if (existing) {
-      const undelete = revive ? mapping.softDelete : undefined;
+      const undelete = revive ? source.softDelete : undefined;
       const clear = (values: Record<string, unknown> | undefined) =>
         Object.fromEntries(Object.entries(values ?? {}).map(([k, v]) => [k, typeof v === 'boolean' ? !v : null]));
       const root = { ...plan.root, ...clear(undelete?.root) };
@@ -332,7 +345,7 @@ export class Repository {
       if (parent && parentValues) checkShapes(parent.table, parentValues);
       await updateRows(sql, mapping, id, existing, root, parentValues, hashText);
     } else {
-      const defaults = mapping.createDefaults?.(this.ctx) ?? {};
+      const defaults = source.createDefaults?.(this.ctx) ?? {};
       const root: Record<string, unknown> = { ...defaults.root, ...plan.root };
       const parentValues: Record<string, unknown> | undefined = parent
         ? { ...defaults.parent, ...plan.parent, password: `!${randomBytes(24).toString('base64url')}` }
@@ -362,6 +375,7 @@ export class Repository {
         if (!assignNumber || attempt >= 5) throw FhirError.conflict('could not assign a free business number; retry');
       }
     }
+    for (const statement of plan.after ?? []) await sql.query(numbered(statement.sql), statement.params);
     await this.afterWrite?.(sql, mapping, id, !existing);
     const [written] = await sql.query<WrittenRow>(WRITTEN_SQL, [type, id], 'fhir_written');
     // The head cannot move again in this transaction: the triggers keep one version per transaction.
@@ -369,7 +383,7 @@ export class Repository {
       throw new Error(`${mapping.resourceType}/${id} has no version: is its trigger installed?`);
     const stored = written.snapshot;
     if (!stored) throw new Error(`${mapping.resourceType}/${id} was written but cannot be read back`);
-    const overflow = splitOverflow(resource, mapping.read({ ...stored, overflow: null }, this.ctx), mapping.slots);
+    const overflow = splitOverflow(resource, source.read({ ...stored, overflow: null }, this.ctx), source.slots);
     const hadOverflow = stored.overflow !== null && stored.overflow !== undefined;
     const meta = { id, versionId: written.version_id, lastUpdated: new Date(written.last_updated) };
     const body = JSON.stringify(

@@ -1,6 +1,6 @@
 // Writes of resources that are part of an existing row (D3): an entry of a TEXT[] column
 // (source.textEntries: AllergyIntolerance in patients.allergies) or a group of its columns
-// (source.partOfRow: Coverage on patients). Both change the row with one UPDATE in the write's
+// (source.partOfRow: Coverage and the vital signs on patients). Both change the row with one UPDATE in the write's
 // transaction; the triggers make the versions.
 import type { ResourceMapping, Snapshot, WritePlan } from '../../mappings/types.js';
 import type { SqlSession } from '../db/sql-session.js';
@@ -90,7 +90,10 @@ export async function deleteTextEntry(
   await updateRow(sql, mapping, rowId, { [column]: items.filter((_, i) => i !== at) }, checkShapes);
 }
 
-/** Columns of an existing row: the resource id is the row's; a create over a live resource is a conflict. */
+/**
+ * Columns of an existing row: the resource id is the row's (Coverage), or the plan's `addTo.id`
+ * (a vital sign of patients); a create over a live resource is a conflict.
+ */
 export async function writePartOfRow(
   sql: SqlSession,
   mapping: ResourceMapping,
@@ -99,19 +102,20 @@ export async function writePartOfRow(
   id: string,
   checkShapes: ShapeCheck,
 ): Promise<string> {
-  const rowId = existing ? id : plan.addTo!.rowId;
+  const rowId = existing ? String(existing[mapping.source.table]?.id ?? id) : plan.addTo!.rowId;
+  const resourceId = existing ? id : (plan.addTo!.id ?? rowId);
   const [row] = await sql.query(`select 1 from ${ident(mapping.source.table)} where id = $1 for update`, [rowId]);
-  if (!row) throw FhirError.notFound(`the row of ${mapping.resourceType}/${rowId} is not known`);
+  if (!row) throw FhirError.notFound(`the row of ${mapping.resourceType}/${resourceId} is not known`);
   if (!existing) {
     const [head] = await sql.query<{ deleted: boolean }>(
       'select deleted from fhir_resources where resource_type = $1 and id = $2',
-      [mapping.resourceType, rowId],
+      [mapping.resourceType, resourceId],
     );
     if (head && !head.deleted)
-      throw FhirError.conflict(`${mapping.resourceType}/${rowId} already exists: update it with PUT`);
+      throw FhirError.conflict(`${mapping.resourceType}/${resourceId} already exists: update it with PUT`);
   }
   await updateRow(sql, mapping, rowId, plan.root, checkShapes);
-  return rowId;
+  return resourceId;
 }
 
 /** Hard delete of a row without a deleted marker. */

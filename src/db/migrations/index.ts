@@ -13,6 +13,7 @@ import { Migration20261202000420ClinicalSlots } from './Migration20261202000420C
 import { Migration20261202000500Labs } from './Migration20261202000500Labs.js';
 import { Migration20261202000600RecordsAndFacts } from './Migration20261202000600RecordsAndFacts.js';
 import { Migration20261202000700ExportJobs } from './Migration20261202000700ExportJobs.js';
+import { Migration20261203000100VitalSigns } from './Migration20261203000100VitalSigns.js';
 
 export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261201000000InitialSchema', class: Migration20261201000000InitialSchema },
@@ -28,4 +29,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261202000500Labs', class: Migration20261202000500Labs },
   { name: 'Migration20261202000600RecordsAndFacts', class: Migration20261202000600RecordsAndFacts },
   { name: 'Migration20261202000700ExportJobs', class: Migration20261202000700ExportJobs },
+  { name: 'Migration20261203000100VitalSigns', class: Migration20261203000100VitalSigns },
 ];

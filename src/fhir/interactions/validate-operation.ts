@@ -3,7 +3,7 @@
 import type { OperationOutcome, Parameters } from 'fhir/r4.js';
 import { FhirError } from '../outcome.js';
 import type { FhirResponse, InteractionContext } from '../request.js';
-import { issuesOf } from './validate-resource.js';
+import { issuesOf, profileOf } from './validate-resource.js';
 
 export async function validateOperation(ctx: InteractionContext, id?: string): Promise<FhirResponse> {
   const { mapping, request, repository } = ctx;
@@ -24,7 +24,13 @@ export async function validateOperation(ctx: InteractionContext, id?: string): P
     resourceType: 'OperationOutcome',
     issue: issues.length
       ? issues
-      : [{ severity: 'information', code: 'informational', diagnostics: `valid against ${mapping.profile}` }],
+      : [
+          {
+            severity: 'information',
+            code: 'informational',
+            diagnostics: `valid against ${profileOf(resource, mapping)}`,
+          },
+        ],
   };
   return { status: 200, json: outcome };
 }

@@ -1,12 +1,16 @@
 // The checks every write makes before touching the database: the resource type of the endpoint,
 // then the R4 base rules and the mapping's profile, all problems at once (422).
 import type { FhirResource, OperationOutcomeIssue } from 'fhir/r4.js';
-import type { ResourceMapping } from '../../../mappings/types.js';
+import { sourceFor, type ResourceMapping } from '../../../mappings/types.js';
 import { FhirError } from '../outcome.js';
 import { validateResource } from '../validation/index.js';
 
+/** The profile a resource is validated against: its source's (a vital sign's, a lab result's). */
+export const profileOf = (resource: unknown, mapping: ResourceMapping): string =>
+  sourceFor(mapping, undefined, resource as never).profile;
+
 export function issuesOf(resource: unknown, mapping: ResourceMapping): OperationOutcomeIssue[] {
-  return validateResource(resource, { profile: mapping.profile }).map((issue) => ({
+  return validateResource(resource, { profile: profileOf(resource, mapping) }).map((issue) => ({
     severity: issue.severity,
     code: issue.code,
     diagnostics: issue.diagnostics,

@@ -1,5 +1,6 @@
 // SMART v2 granular scopes by category (scopes-and-launch-context.html#finer-grained-resource-constraints-using-search-parameters):
-// `patient/Observation.rs?category=...|laboratory` and `patient/Condition.rs?category=...|problem-list-item`,
+// `patient/Observation.rs?category=...|laboratory` (lab results and the blood type; the vital signs
+// of the patient's row are vital-signs) and `patient/Condition.rs?category=...|problem-list-item`,
 // the restrictions US certification names, compiled by each mapping's own category parameter. What a
 // granular scope does not reach is absent from searches and answers 404 on read.
 import { expect } from 'chai';
@@ -18,6 +19,8 @@ describe('auth › category scopes of Observation and Condition', function () {
   let alice: TestUser;
   let condition: string;
   let observations: string[];
+  let height: string;
+  let bloodType: string;
 
   before(async () => {
     server = await startTestServer({ AUTH_MODE: 'smart' });
@@ -60,6 +63,12 @@ describe('auth › category scopes of Observation and Condition', function () {
     const labs = await server.call('GET', `/Observation?patient=${alice.id}`, { headers: bearer(admin) });
     observations = labs.body.entry.map((e: { resource: { id: string } }) => e.resource.id);
     expect(observations).to.have.length(2);
+    // alice's row holds a height (vital-signs) and a blood type (laboratory), as another application writes them
+    await server.sql.query(`update patients set height = 168, "bloodType" = 'O+' where id = $1`, [alice.id]);
+    const vitalsOf = async (kind: string) =>
+      (await server.sql.query('select fhir_vital_sign_id($1, $2)::text as id', [alice.id, kind])).rows[0].id as string;
+    height = await vitalsOf('height');
+    bloodType = await vitalsOf('blood-type');
   });
   after(() => server?.stop());
 
@@ -82,17 +91,21 @@ describe('auth › category scopes of Observation and Condition', function () {
   const status = async (bearerToken: string, path: string) =>
     (await server.call('GET', path, { headers: bearer(bearerToken) })).status;
 
-  it('Observation.rs?category=laboratory reads and finds the lab results', async () => {
+  it('Observation.rs?category=laboratory reads and finds the lab results and the blood type, not the height', async () => {
     const lab = await token(scoped('Observation', OBSERVATION_CATEGORY, 'laboratory'));
-    expect(await ids(lab, '/Observation')).to.deep.equal([...observations].sort());
+    expect(await ids(lab, '/Observation')).to.deep.equal([...observations, bloodType].sort());
     expect(await status(lab, `/Observation/${observations[0]}`)).to.equal(200);
+    expect(await status(lab, `/Observation/${bloodType}`)).to.equal(200);
+    expect(await status(lab, `/Observation/${height}`)).to.equal(404);
   });
 
-  it('Observation.rs?category=vital-signs finds none of them, and reading one is 404', async () => {
+  it('Observation.rs?category=vital-signs finds the height only, and reading a lab result is 404', async () => {
     const vitals = await token(scoped('Observation', OBSERVATION_CATEGORY, 'vital-signs'));
-    expect(await ids(vitals, '/Observation')).to.deep.equal([]);
+    expect(await ids(vitals, '/Observation')).to.deep.equal([height]);
     expect(await ids(vitals, `/Observation?category=${OBSERVATION_CATEGORY}|laboratory`)).to.deep.equal([]);
+    expect(await status(vitals, `/Observation/${height}`)).to.equal(200);
     expect(await status(vitals, `/Observation/${observations[0]}`)).to.equal(404);
+    expect(await status(vitals, `/Observation/${bloodType}`)).to.equal(404);
     // the scope names Observation only: Condition is not granted at all
     expect(await status(vitals, `/Condition/${condition}`)).to.equal(403);
   });

@@ -148,6 +148,17 @@ describe('bulk › $export', function () {
     expect(manifest.output.length).to.be.greaterThan(0);
     for (const o of manifest.output) expect(compartment).to.include(o.type);
     expect(manifest.output.map((o) => o.type)).not.to.include('Practitioner');
+    // Observation holds the lab results and the vital signs of the patients' rows
+    const { files } = await exportAll(server, '/Patient/$export?_type=Observation');
+    const { rows } = await server.sql.query(
+      `select count(*)::int as n from fhir_resources h
+        where h.resource_type = 'Observation' and not h.deleted and h.id in (select id from fhir_vital_signs)`,
+    );
+    expect(rows[0].n).to.be.greaterThan(0);
+    const vitals = files.Observation!.filter((o) => o.category[0].coding[0].code === 'vital-signs');
+    const blood = files.Observation!.filter((o) => o.code.coding?.[0]?.code === '882-1');
+    expect(vitals.length + blood.length).to.equal(rows[0].n);
+    expect(files.Observation!.length).to.equal(await currentCount('Observation'));
     const bad = await server.call('GET', '/Patient/$export?_type=Practitioner', { headers: ASYNC });
     expect(bad.status).to.equal(400);
   });

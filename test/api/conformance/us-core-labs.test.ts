@@ -1,6 +1,7 @@
 // Our lab output meets US Core 3.1.1 DiagnosticReport-lab and Observation-lab: every seeded lab
-// result, every seeded report that is collected and issued, and what a lab's transaction writes,
-// read over HTTP, pass the independent validator (@medplum/core with the published profiles).
+// result and blood type, every seeded report that is collected and issued, and what a lab's
+// transaction writes, read over HTTP, pass the independent validator (@medplum/core with the
+// published profiles); the seeded vital signs pass the FHIR core vital signs profiles.
 import { expect } from 'chai';
 import { startTestServer, type TestServer } from '../../support/server.js';
 import { profileErrors, usCoreProfile } from '../../support/us-core-validator.js';
@@ -54,10 +55,27 @@ describe('US Core 3.1.1 conformance of the lab resources', function () {
     expect(result).to.match(/Observation\.category/);
   });
 
-  it('every seeded lab result conforms to us-core-observation-lab', async () => {
-    const results = await all('/Observation?_count=500', 'Observation');
+  it('every seeded lab result and blood type conforms to us-core-observation-lab', async () => {
+    const results = await all('/Observation?category=laboratory&_count=500', 'Observation');
+    expect(
+      results.some((r) => r.code.coding?.[0]?.code === '882-1'),
+      'seeded blood types',
+    ).to.equal(true);
     expect(results.length, 'seeded Observations').to.be.greaterThan(0);
     const failures = results.flatMap((r) => profileErrors(r, RESULT).map((e) => `Observation/${r.id} ${e}`));
+    expect(failures.slice(0, 20)).to.deep.equal([]);
+  });
+
+  it('every seeded vital sign conforms to the FHIR core vitalsigns profile and the one of its kind', async () => {
+    const vitals = await all('/Observation?category=vital-signs&_count=500', 'Observation');
+    const core = 'http://hl7.org/fhir/StructureDefinition';
+    const byCode: Record<string, string> = { '8302-2': 'bodyheight', '29463-7': 'bodyweight', '39156-5': 'bmi' };
+    expect(new Set(vitals.map((r) => r.code.coding[0].code))).to.deep.equal(new Set(Object.keys(byCode)));
+    const failures = vitals.flatMap((r) =>
+      [`${core}/vitalsigns`, `${core}/${byCode[r.code.coding[0].code]}`].flatMap((profile) =>
+        profileErrors(r, profile).map((e) => `Observation/${r.id} ${profile} ${e}`),
+      ),
+    );
     expect(failures.slice(0, 20)).to.deep.equal([]);
   });
 

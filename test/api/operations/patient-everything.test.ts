@@ -62,6 +62,14 @@ describe('operations › Patient/$everything', function () {
     expect(keys.filter((k) => k.startsWith('Appointment/'))).to.have.length(rows[0].n);
     expect(rows[0].n).to.be.greaterThan(0);
     expect([...new Set(keys.map((k) => k.split('/')[0]))]).to.include.members(['Patient', 'Appointment', 'Invoice']);
+    // the vital signs held on the patient's row are Observations of the compartment too
+    const { rows: vitals } = await server.sql.query(
+      `select v.id from fhir_vital_signs v join patients p on p.id = v.patient_id
+        where v.patient_id = $1 and p.height is not null and v.kind = 'height'`,
+      [patient],
+    );
+    expect(vitals, 'a seeded height').to.have.length(1);
+    expect(keys).to.include(`Observation/${vitals[0].id}`);
   });
 
   it('pages with _count and next links: the same resources, each once', async () => {

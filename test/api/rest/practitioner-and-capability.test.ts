@@ -191,12 +191,14 @@ describe('REST › Practitioner, PractitionerRole, SSN, $validate and metadata',
     expect(role.interaction.map((i: any) => i.code)).not.to.include('create');
   });
 
-  it('every profile a mapping names is a StructureDefinition in profiles/', async () => {
+  it('every profile a mapping or one of its sources names is a StructureDefinition in profiles/', async () => {
     const fs = await import('node:fs');
     const urls = fs
       .readdirSync(new URL('../../../profiles/', import.meta.url))
       .filter((f) => f.startsWith('StructureDefinition-'))
       .map((f) => JSON.parse(fs.readFileSync(new URL(`../../../profiles/${f}`, import.meta.url), 'utf8')).url);
-    for (const mapping of mappings) expect(urls, mapping.resourceType).to.include(mapping.profile);
+    for (const mapping of mappings)
+      for (const source of [mapping, ...(mapping.sources ?? [])])
+        expect(urls, mapping.resourceType).to.include(source.profile);
   });
 });

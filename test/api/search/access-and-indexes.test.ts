@@ -5,6 +5,7 @@ import { mappings } from '../../../mappings/index.js';
 import type { ResourceMapping } from '../../../mappings/types.js';
 import { fieldSecrets } from '../../../src/db/field-encryption.js';
 import { mapContext } from '../../../src/fhir/context.js';
+import { rowOfId } from '../../../src/fhir/row-of-id.js';
 import type { SearchAccess } from '../../../src/search/access.js';
 import { SearchEngine } from '../../../src/search/engine.js';
 import { parseSearchRequest, type Query } from '../../../src/search/parse.js';
@@ -139,5 +140,49 @@ describe('search › access hook and indexes (D7, D8)', function () {
           await server.sql.query('rollback');
         }
       });
+
+    describe('Observation: both legs of the union (lab results, vital signs) keep their indexes', () => {
+      let patient: string;
+      before(async () => {
+        // the bulk patients get vital signs, and a lab test with a result each
+        await server.sql
+          .query(`update patients set height = 150 + (random() * 40)::int, weight = 50 + (random() * 40)::int,
+          "bloodType" = 'A+' where "patientId" like 'B%'`);
+        await server.sql
+          .query(`insert into lab_tests ("patientId", "testName", "testCode", description, "orderedDate", status, "testResults")
+          select id, 'Glucose', '2345-7', 'Glucose', now(), 'completed', '[{"id": "r1", "code": "2345-7", "name": "Glucose", "value": 90}]'::jsonb
+            from patients where "patientId" like 'B%'`);
+        await server.sql.query('analyze');
+        patient = (await server.sql.query(`select id from patients where "patientId" like 'B%' limit 1`)).rows[0].id;
+      });
+      const explain = async (sql: string, params: unknown[]) => {
+        const { rows } = await server.sql.query(`explain ${numbered(sql)}`, params);
+        return rows.map((r) => r['QUERY PLAN']).join('\n');
+      };
+
+      it('Observation?patient=X uses idx_lab_tests_patientId and fhir_vital_signs_patient_kind, scanning neither table', async () => {
+        const m = mapping('Observation');
+        const { where } = engine.filter(m, parseSearchRequest({ patient: patient }), {
+          strict: true,
+          baseUrl: server.config.fhirBaseUrl,
+        });
+        const page = engine.pageQuery(m, where, [], 21);
+        const plan = await explain(page.sql, page.params);
+        expect(plan, plan).to.match(/(Index (Only )?Scan using|Bitmap Index Scan on) "?idx_lab_tests_patientId"?/);
+        expect(plan, plan).to.match(
+          /(Index (Only )?Scan using|Bitmap Index Scan on) "?fhir_vital_signs_patient_kind"?/,
+        );
+        expect(plan, plan).not.to.match(/Seq Scan on (lab_tests|fhir_vital_signs|fhir_lab_result_entries|patients)\b/);
+      });
+
+      it('the row of an id (reads under access checks) uses both primary keys', async () => {
+        const { rows } = await server.sql.query(`select fhir_vital_sign_id($1, 'height')::text as id`, [patient]);
+        const one = rowOfId(mapping('Observation'), rows[0].id, 'o.id');
+        const plan = await explain(one.sql, one.params);
+        expect(plan, plan).to.match(/(Index (Only )?Scan using|Bitmap Index Scan on) "?fhir_lab_result_entries_pkey"?/);
+        expect(plan, plan).to.match(/(Index (Only )?Scan using|Bitmap Index Scan on) "?fhir_vital_signs_pkey"?/);
+        expect(plan, plan).not.to.match(/Seq Scan on (lab_tests|fhir_vital_signs|fhir_lab_result_entries|patients)\b/);
+      });
+    });
   });
 });
