@@ -109,10 +109,19 @@ export function vitalKindOf(resource: Pick<Observation, 'code'>): VitalKind | un
   return undefined;
 }
 
-/** BMI from height (cm) and weight (kg), one decimal; undefined without a positive height. */
+/**
+ * BMI from height (cm) and weight (kg), one decimal, rounded as the search column rounds it
+ * (`round((weight / (height/100)^2)::numeric, 1)`: the float's 15 significant digits, then half away
+ * from zero), so 48 kg at 160 cm is 18.8 both ways; undefined without a positive height.
+ */
 export function bodyMassIndex(height: unknown, weight: unknown): number | undefined {
   if (typeof height !== 'number' || typeof weight !== 'number' || !(height > 0)) return undefined;
-  return Math.round((weight / (height / 100) ** 2) * 10) / 10;
+  const bmi = weight / (height / 100) ** 2;
+  const digits = Number(Math.abs(bmi).toPrecision(15)).toString();
+  if (!/^\d+(\.\d+)?$/.test(digits)) return Math.round(bmi * 10) / 10;
+  const [whole, fraction = ''] = digits.split('.');
+  const tenths = Number(whole) * 10 + Number(fraction[0] ?? 0) + (Number(fraction[1] ?? 0) >= 5 ? 1 : 0);
+  return (Math.sign(bmi) * tenths) / 10;
 }
 
 /** md5('Observation/vital/<patient>/<kind>') as a uuid, as fhir_vital_sign_id computes it. */

@@ -112,6 +112,16 @@ describe('Observation ⇄ patients vital signs (blood type, height, weight, BMI)
       expect(bmi.valueQuantity).to.deep.equal({ value: 25, unit: 'kg/m2', system: UCUM, code: 'kg/m2' });
     });
 
+    it('the BMI reads as its search column rounds it, at a half (48 kg at 160 cm: 18.75, in float 18.7499…)', async () => {
+      const other = await patient();
+      await setColumns(other, { height: 160, weight: 48 });
+      expect((await read(vitalId(other, 'bmi'))).valueQuantity.value).to.equal(18.8);
+      const found = await server.call('GET', `/Observation?patient=${other}&value-quantity=18.8&code=39156-5`);
+      expect(found.body.entry?.map((e: { resource: { id: string } }) => e.resource.id)).to.deep.equal([
+        vitalId(other, 'bmi'),
+      ]);
+    });
+
     it('the blood type is LOINC 882-1, category laboratory, with the SNOMED CT blood group', async () => {
       const blood = await read(vitalId(id, 'blood-type'));
       expect(blood.category[0].coding[0].code).to.equal('laboratory');
