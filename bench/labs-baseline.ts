@@ -6,15 +6,15 @@
 //   GET /reports?patient=<id>   GET /healthz
 import http from 'node:http';
 import pg from 'pg';
+import { observationMapping } from '../mappings/observation.js';
 
 const VERSIONS = `join fhir_resource_versions v on v.resource_type = h.resource_type and v.id = h.id and v.version_id = h.version_id`;
 const REPORTS = `lab_tests lt join fhir_resources h on h.resource_type = 'DiagnosticReport' and h.id = lt.id and not h.deleted`;
 const RESULT_IDS = `fhir_lab_result_id(lt.id, jsonb_array_elements(case when jsonb_typeof(lt."testResults") = 'array'
   then lt."testResults" else '[]'::jsonb end)->>'id')`;
-const OBSERVATIONS = `fhir_lab_result_entries x join lab_tests lt on lt.id = x.lab_test_id
-  cross join lateral (select e.item from jsonb_array_elements(case when jsonb_typeof(lt."testResults") = 'array'
-    then lt."testResults" else '[]'::jsonb end) e(item) where e.item->>'id' = x.entry_id limit 1) r
-  join fhir_resources h on h.resource_type = 'Observation' and h.id = x.id and not h.deleted`;
+// the Observation source as the mapping declares it (lab results and vital signs in one union)
+const OBSERVATIONS = `${observationMapping.source.from}
+  join fhir_resources h on h.resource_type = 'Observation' and h.id = ${observationMapping.source.id} and not h.deleted`;
 
 type Row = { id: string; rendered: string | null };
 
@@ -45,7 +45,7 @@ async function reports(pool: pg.Pool, patient: string): Promise<string> {
   const results = rows.length
     ? await pool.query<Row>(
         `select v.id, v.rendered from ${OBSERVATIONS} ${VERSIONS}
-          where x.id in (select ${RESULT_IDS} from lab_tests lt where lt.id = any($1::uuid[])) limit 1000`,
+          where ${observationMapping.source.id} = any(array(select ${RESULT_IDS} from lab_tests lt where lt.id = any($1::uuid[]))) limit 1000`,
         [`{${rows.map((r) => r.id).join(',')}}`],
       )
     : { rows: [] };

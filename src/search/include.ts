@@ -83,12 +83,14 @@ export async function findIncludes(
           for (const [type, column] of Object.entries(definition.targets!)) {
             const target = byType.get(type);
             if (!target || (spec.target && spec.target !== type)) continue;
+            // `= any(array(...))`, not `in (...)`: an array is a restriction the planner pushes into each
+            // leg of a union source (Observation), where a semi-join would scan the whole union
             found.push(
               ...(await rowsOf(
                 em,
                 target,
                 {
-                  sql: `${target.source.id} in (select ${column} from ${source.source.from} where ${source.source.id} = any(?::uuid[]))`,
+                  sql: `${target.source.id} = any(array(select ${column} from ${source.source.from} where ${source.source.id} = any(?::uuid[])))`,
                   params: [uuidArray(ids)],
                 },
                 env,
