@@ -1,7 +1,8 @@
 // The audit scenario: `npm run bench -- audit [--patients N] [--duration S] [--rounds N]
-// [--connections N] [--backup-patients N]`. Patient read by id with auditing on and off, two of
-// our servers over one PostgreSQL database, alternating rounds in the same run; then, with
-// --backup-patients, backup, verified restore and restore times for a seeded dataset of that size.
+// [--connections N] [--backup-patients N] [--keep]`. Patient read by id with auditing on and off, two
+// of our servers over one PostgreSQL database, alternating rounds in the same run; then, with
+// --backup-patients, backup, verified restore and restore times for a seeded dataset of that size
+// (with --keep, the kept database of the other scenarios, reused when it holds that many patients).
 // Writes .bench/audit.json.
 import fs from 'node:fs';
 import os from 'node:os';
@@ -11,7 +12,7 @@ import { runCli } from '../test/support/cli.js';
 import { projectRoot } from '../test/support/process.js';
 import { onCleanup, withCleanup } from './cleanup.js';
 import { readRequests, runLoad, type LoadResult } from './load.js';
-import { dropDatabase, freshDatabase, query } from './postgres.js';
+import { benchDatabase, dropDatabase, freshDatabase, query } from './postgres.js';
 import { startOurs, stop } from './processes.js';
 import { writeJson } from './report.js';
 import { runSeed } from './seed-runner.js';
@@ -28,6 +29,7 @@ function options(args: string[]) {
       rounds: { type: 'string', default: '3' },
       connections: { type: 'string', default: '32' },
       'backup-patients': { type: 'string', default: '0' },
+      keep: { type: 'boolean', default: false },
     },
   });
   const whole = (name: string, raw: string) => {
@@ -40,6 +42,7 @@ function options(args: string[]) {
     rounds: whole('rounds', values.rounds),
     connections: whole('connections', values.connections),
     backupPatients: whole('backup-patients', values['backup-patients']),
+    keep: values.keep,
   };
 }
 
@@ -94,11 +97,15 @@ async function readBench(o: ReturnType<typeof options>, scratch: string) {
   };
 }
 
-async function backupBench(patients: number, scratch: string) {
-  const url = await freshDatabase('fhir_bench_backup');
-  onCleanup(() => dropDatabase('fhir_bench_backup'));
-  log(`seeding ${patients} patients for the backup figures`);
-  const seeded = await runSeed({ DATABASE_URL: url, DATA_DIR: scratch }, patients);
+async function backupBench(patients: number, keep: boolean, scratch: string) {
+  const { url, reused } = await benchDatabase('fhir_bench_backup', patients, keep);
+  let seededRows: number | undefined;
+  if (reused) log(`backing up the kept database of ${patients} patients`);
+  else {
+    log(`seeding ${patients} patients for the backup figures`);
+    seededRows = (await runSeed({ DATABASE_URL: url, DATA_DIR: scratch }, patients)).rows;
+  }
+  const [size] = await query<{ bytes: string }>(url, 'select pg_database_size(current_database()) as bytes');
   const dir = path.join(scratch, 'backups');
   const env = { DATABASE_URL: url, DATA_DIR: scratch, BACKUP_DIR: dir };
   const timed = async (args: string[], script = 'src/cli/backup.ts', extra: Record<string, string> = {}) => {
@@ -117,7 +124,9 @@ async function backupBench(patients: number, scratch: string) {
   const restore = await timed([backup.out.file], 'src/cli/restore.ts', { DATABASE_URL: target });
   return {
     patients,
-    seededRows: seeded.rows,
+    reusedKeptDatabase: reused,
+    seededRows,
+    databaseBytes: Number(size!.bytes),
     backupMs: backup.ms,
     backupBytes: backup.out.bytes,
     verifyMs: verify.ms,
@@ -141,7 +150,7 @@ export async function runAudit(args: string[]): Promise<void> {
     });
     if (o.backupPatients > 0)
       await withCleanup(async () => {
-        report.backup = await backupBench(o.backupPatients, scratch);
+        report.backup = await backupBench(o.backupPatients, o.keep, scratch);
       });
   } finally {
     fs.rmSync(scratch, { recursive: true, force: true });
