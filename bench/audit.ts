@@ -49,7 +49,12 @@ function options(args: string[]) {
 async function readBench(o: ReturnType<typeof options>, scratch: string) {
   const url = await freshDatabase('fhir_bench_audit');
   onCleanup(() => dropDatabase('fhir_bench_audit'));
-  const on = await startOurs({ DATABASE_URL: url, DATA_DIR: scratch, AUDIT_ENABLED: 'true' });
+  const on = await startOurs({
+    DATABASE_URL: url,
+    DATA_DIR: scratch,
+    AUDIT_ENABLED: 'true',
+    ...(process.env.AUDIT_FLUSH_MS ? { AUDIT_FLUSH_MS: process.env.AUDIT_FLUSH_MS } : {}),
+  });
   onCleanup(() => stop(on.proc));
   const off = await startOurs({ DATABASE_URL: url, DATA_DIR: scratch, AUDIT_ENABLED: 'false' });
   onCleanup(() => stop(off.proc));

@@ -58,6 +58,8 @@ export interface Config {
   };
   /** D9: every FHIR interaction writes an audit_logs row. */
   auditEnabled: boolean;
+  /** Longest wait, in ms, before queued audit rows are written (AUDIT_FLUSH_MS); longer waits write fewer, larger INSERTs. */
+  auditFlushMs: number;
   /** How often the server applies the Data Retention Policy itself; undefined: never (npm run retention). */
   retentionIntervalMs: number | undefined;
   /** Where npm run backup writes and rotates its backups. */
@@ -268,6 +270,7 @@ export function loadConfig(env: Env = process.env): Config {
     slotHorizonDays: integer(env, 'SLOT_HORIZON_DAYS', 28, 1, 366),
     labCodeSystem: url(env, 'LAB_CODE_SYSTEM', ['http:', 'https:', 'urn:']) ?? 'http://loinc.org',
     auditEnabled: boolean(env, 'AUDIT_ENABLED', true),
+    auditFlushMs: integer(env, 'AUDIT_FLUSH_MS', 50, 1, 10000),
     retentionIntervalMs: interval(env, 'RETENTION_INTERVAL'),
     backupDir: path.resolve(read(env, 'BACKUP_DIR') ?? './backups'),
     export: {

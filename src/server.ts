@@ -91,6 +91,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   let shuttingDown = false;
   const audit = createAuditTrail((name, text, values) => preparedQuery(db.orm.em, name, text, values), {
     enabled: config.auditEnabled,
+    flushMs: config.auditFlushMs,
     onError: (error, rows) => logger.error({ err: error, rows }, 'audit rows could not be written; they stay queued'),
   });
   try {

@@ -1,5 +1,5 @@
 // The audit trail (D9): record() queues one audit_logs row and returns at once; a small in-process
-// queue is written in multi-row INSERTs every 10 milliseconds or every `batchSize` rows, and
+// queue is written in multi-row INSERTs every `flushMs` milliseconds (50 by default) or every `batchSize` rows, and
 // flush() (called by the server's graceful stop) writes what is left, so no request waits for its
 // audit row and none is lost when the process stops gracefully.
 //
@@ -65,7 +65,7 @@ export function insertValues(rows: readonly AuditRow[]): unknown[][] {
 }
 
 export function createAuditTrail(execute: ExecuteSql, options: AuditTrailOptions = {}): AuditTrail {
-  const { enabled = true, batchSize = 200, flushMs = 10, maxQueued = 100_000, onError = () => {} } = options;
+  const { enabled = true, batchSize = 200, flushMs = 50, maxQueued = 100_000, onError = () => {} } = options;
   let queue: AuditRow[] = [];
   let timer: NodeJS.Timeout | undefined;
   let writing: Promise<void> = Promise.resolve();

@@ -14,6 +14,7 @@ describe('configuration (src/config.ts)', () => {
     expect(config.logLevel).to.equal('info');
     expect(config.corsOrigins).to.deep.equal([]);
     expect(config.hospitalTimeZone).to.equal('UTC');
+    expect(config.auditFlushMs).to.equal(50);
   });
 
   it('reads every documented variable', () => {
@@ -31,6 +32,7 @@ describe('configuration (src/config.ts)', () => {
       SEED_DEMO_PATIENTS: '5',
       DB_POOL_MAX: '20',
       HOSPITAL_TIME_ZONE: 'Europe/Berlin',
+      AUDIT_FLUSH_MS: '200',
     });
     expect(config).to.include({
       port: 9000,
@@ -45,6 +47,7 @@ describe('configuration (src/config.ts)', () => {
       seedDemoPatients: 5,
       dbPoolMax: 20,
       hospitalTimeZone: 'Europe/Berlin',
+      auditFlushMs: 200,
     });
     expect(config.corsOrigins).to.deep.equal(['https://a.example.org', 'https://b.example.org:8443']);
   });
@@ -63,6 +66,7 @@ describe('configuration (src/config.ts)', () => {
     ['SEED_DEMO', 'sometimes', /SEED_DEMO: must be one of auto, true, false/],
     ['HOSPITAL_TIME_ZONE', 'Mars/Olympus', /HOSPITAL_TIME_ZONE: must be an IANA time zone/],
     ['LAB_CODE_SYSTEM', 'loinc', /LAB_CODE_SYSTEM: must be an absolute URL/],
+    ['AUDIT_FLUSH_MS', '0', /AUDIT_FLUSH_MS: must be between 1 and 10000/],
   ];
   for (const [name, value, message] of bad)
     it(`refuses ${name}=${value} with a message naming the variable`, () => {
