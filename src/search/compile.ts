@@ -123,6 +123,11 @@ function compileChain(
     ([t]) => (type === undefined || t === type) && env.byType.has(t),
   );
   if (!targets.length) throw new Unsupported(`${name}:${type ?? ''} has no target this server searches`);
+  // Over a source that unions several (Observation), `in (subquery)` is a semi-join the planner runs
+  // over the whole union; `= any(array(subquery))` is a restriction it pushes into each leg's index
+  // (Observation?patient.family=X: 0.9 s to 35 ms at 100k patients). Over one table `in` stays: it
+  // is twice as fast when the chain matches half the rows.
+  const within = mapping.sources?.length ? (sql: string) => `= any(array(${sql}))` : (sql: string) => `in (${sql})`;
   return or(
     targets.map(([t, column]) => {
       const target = env.byType.get(t)!;
@@ -131,8 +136,8 @@ function compileChain(
       const ids = definition.setValued ? `(select ${column})` : column;
       return {
         sql: definition.setValued
-          ? `exists (select 1 from ${ids} r(ref) where r.ref in (${sub.sql}))`
-          : `${ids} in (${sub.sql})`,
+          ? `exists (select 1 from ${ids} r(ref) where r.ref ${within(sub.sql)})`
+          : `${ids} ${within(sub.sql)}`,
         params: sub.params,
       };
     }),

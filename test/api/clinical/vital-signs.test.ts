@@ -3,7 +3,7 @@
 // served by the same Observation type as the lab results, following the FHIR vital signs profiles
 // (http://hl7.org/fhir/R4/observation-vitalsigns.html): stable ids, versions of SQL changes (D5),
 // search, history, $everything, writes back to the row, and bad input (4xx naming the element).
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { expect } from 'chai';
 import { newPatient } from '../../support/fhir-client.js';
 import { startTestServer, type TestServer } from '../../support/server.js';
@@ -252,6 +252,22 @@ describe('Observation ⇄ patients vital signs (blood type, height, weight, BMI)
       expect(await search(`patient=${id}`)).to.deep.equal(all);
       expect(await search(`subject=Patient/${id}`)).to.deep.equal(all);
       expect(ids((await server.call('GET', `/Patient/${id}/Observation`)).body)).to.deep.equal(all);
+    });
+
+    it('chains into Patient reach both sources: patient._id, subject:Patient.identifier, with code', async () => {
+      const all = sorted([...labs, ...vital('blood-type', 'height', 'weight', 'bmi')]);
+      expect(await search(`patient._id=${id}`)).to.deep.equal(all);
+      const mrn = (await server.call('GET', `/Patient/${id}`)).body.identifier.find(
+        (i: { system?: string; value?: string }) => i.value?.startsWith('PAT-'),
+      );
+      expect(mrn, 'the patient has a PAT- identifier').to.not.equal(undefined);
+      expect(await search(`subject:Patient.identifier=${mrn.system}|${mrn.value}`)).to.deep.equal(all);
+      const glucose = await search(`patient=${id}&code=2345-7`);
+      expect(glucose).to.have.length(1);
+      expect(await search(`patient._id=${id}&code=2345-7,${CODES.weight}`)).to.deep.equal(
+        sorted([...glucose, ...vital('weight')]),
+      );
+      expect(await search(`patient._id=${randomUUID()}`)).to.deep.equal([]);
     });
 
     it('category, code, status, based-on', async () => {
