@@ -86,9 +86,11 @@ async function startBaseline(databaseUrl: string, connections: number): Promise<
 /** Reads every DiagnosticReport and lab result Observation once, so each has its stored rendering (D13). */
 async function renderAll(base: string): Promise<void> {
   // the include reaches lab results only, so the vital signs are left unrendered
-  for (const search of ['DiagnosticReport?', 'Observation?category=laboratory&']) {
-    const type = search.replace(/\?.*/, '');
-    let url: string | undefined = `${base}/${search}_count=1000`;
+  for (const [type, filter] of [
+    ['DiagnosticReport', ''],
+    ['Observation', 'category=laboratory&'],
+  ]) {
+    let url: string | undefined = `${base}/${type}?${filter}_count=1000`;
     while (url) {
       const res = await fetch(url, { headers: { accept: 'application/fhir+json' } });
       if (res.status !== 200) throw new Error(`${type} warm-up: ${res.status} ${await res.text()}`);

@@ -127,7 +127,7 @@ function compileChain(
   // over the whole union; `= any(array(subquery))` is a restriction it pushes into each leg's index
   // (Observation?patient.family=X: 0.9 s to 35 ms at 100k patients). Over one table `in` stays: it
   // is twice as fast when the chain matches half the rows.
-  const within = mapping.sources?.length ? (sql: string) => `= any(array(${sql}))` : (sql: string) => `in (${sql})`;
+  const within = (sql: string) => (mapping.sources?.length ? `= any(array(${sql}))` : `in (${sql})`);
   return or(
     targets.map(([t, column]) => {
       const target = env.byType.get(t)!;
