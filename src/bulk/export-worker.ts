@@ -115,7 +115,9 @@ async function exportType(
         const line = parameters.elements
           ? JSON.stringify(subset(JSON.parse(version.body), mapping, undefined, parameters.elements))
           : version.body;
-        if (!stream.write(`${line}\n`)) await once(stream, 'drain');
+        // a stream that failed (its folder removed by a cancel) never drains: stop at its error
+        if (!stream.write(`${line}\n`) && !stream.destroyed) await once(stream, 'drain');
+        if (failed) throw failed;
         count++;
       }
       if (rows.length < settings.batchSize) break;
